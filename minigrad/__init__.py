@@ -1,0 +1,14 @@
+"""minigrad: a small deep-learning framework on NumPy (CPU) and CuPy (GPU),
+written to be read.  Start with :class:`minigrad.Tensor` and
+:class:`minigrad.function.Function`; see README.md for the lessons.
+"""
+from .backend import default_backend, use_backend
+from .creation import (abs, arange, cat, clamp, exp, float32, float64, full, int64, linspace, log,
+                       matmul, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
+                       randn_like, sqrt, stack, tensor, where, zeros, zeros_like)
+from .function import Function, enable_grad, graph_bytes, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck
+from .random import manual_seed
+from .tensor import Tensor
+
+__version__ = '0.1.0'

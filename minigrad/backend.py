@@ -1,0 +1,128 @@
+"""The one place that knows about NumPy versus CuPy.
+
+Every op asks ``get_array_module(*arrays)`` for the array module of its inputs
+and then writes ``xp.something`` instead of ``numpy.something``; that is what
+lets the same code run on a CPU (NumPy) or a GPU (CuPy).  New tensors made
+from Python data land on the *default* backend, chosen by
+``minigrad.use_backend('numpy' | 'cupy')`` or by the environment variable
+``MINIGRAD_BACKEND`` read once at import time.
+"""
+import os
+
+import numpy
+
+try:  # CuPy is an optional extra (``pip install -e '.[gpu]'``).
+    import cupy
+    _CUPY_ERROR = None
+except Exception as exc:  # ImportError, or a CUDA driver that cannot load
+    cupy = None
+    _CUPY_ERROR = exc
+
+_BACKENDS = ('numpy', 'cupy')
+_DEVICE_OF = {'numpy': 'cpu', 'cupy': 'gpu'}
+_BACKEND_OF = {'cpu': 'numpy', 'gpu': 'cupy', 'cuda': 'cupy', 'numpy': 'numpy', 'cupy': 'cupy'}
+_default = 'numpy'
+
+
+def cupy_available():
+    """True when CuPy imported and can see a GPU."""
+    if cupy is None:
+        return False
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def _require_cupy(what):
+    if not cupy_available():
+        reason = _CUPY_ERROR or 'no CUDA device is visible'
+        raise RuntimeError(
+            f"{what}: the 'cupy' backend was asked for, but CuPy is not usable here ({reason}). "
+            "Install it with `pip install -e '.[gpu]'` on a machine with an NVIDIA GPU, "
+            "or use the 'numpy' backend.")
+
+
+def use_backend(name):
+    """Make ``name`` ('numpy' or 'cupy') the backend for newly created tensors."""
+    global _default
+    if name not in _BACKENDS:
+        raise ValueError(f"use_backend: expected one of {_BACKENDS}, got {name!r}")
+    if name == 'cupy':
+        _require_cupy('use_backend')
+    _default = name
+
+
+def default_backend():
+    """Name of the backend new tensors are created on ('numpy' or 'cupy')."""
+    return _default
+
+
+def default_device():
+    """'gpu' when the default backend is cupy, else 'cpu'."""
+    return _DEVICE_OF[_default]
+
+
+def default_xp():
+    """The array module of the default backend."""
+    return cupy if _default == 'cupy' else numpy
+
+
+def is_cupy_array(a):
+    return cupy is not None and isinstance(a, cupy.ndarray)
+
+
+def backend_of(a):
+    """'cupy' for a CuPy array, else 'numpy'."""
+    return 'cupy' if is_cupy_array(a) else 'numpy'
+
+
+def device_of(a):
+    """'gpu' for a CuPy array, else 'cpu' (the names ``Tensor.to`` accepts)."""
+    return _DEVICE_OF[backend_of(a)]
+
+
+def get_array_module(*arrays, op=None):
+    """Return ``numpy`` or ``cupy`` for the given arrays (``None`` entries ignored).
+
+    Raises ``ValueError`` naming the op and both backends if NumPy and CuPy
+    arrays are mixed: silently copying between CPU and GPU would hide a bug
+    and cost a transfer on every step.
+    """
+    kinds = {backend_of(a) for a in arrays if a is not None and hasattr(a, 'shape')}
+    if len(kinds) > 1:
+        shapes = ', '.join(f"{backend_of(a)}{tuple(a.shape)}" for a in arrays
+                           if a is not None and hasattr(a, 'shape'))
+        raise ValueError(
+            f"{op or 'op'}: inputs live on different backends (numpy on the CPU and cupy on the GPU): "
+            f"{shapes}. Move them together first with .to('cpu') or .to('gpu').")
+    if kinds == {'cupy'}:
+        return cupy
+    if not kinds:
+        return default_xp()
+    return numpy
+
+
+def to_device(array, device):
+    """Copy ``array`` to 'cpu' (NumPy) or 'gpu' (CuPy); returns it unchanged if already there."""
+    if device not in _BACKEND_OF:
+        raise ValueError(f"to: expected device 'cpu' or 'gpu', got {device!r}")
+    target = _BACKEND_OF[device]
+    if target == backend_of(array):
+        return array
+    if target == 'numpy':
+        return cupy.asnumpy(array)
+    _require_cupy('to')
+    return cupy.asarray(array)
+
+
+def to_numpy(array):
+    """A NumPy array holding ``array``'s values (copied off the GPU if needed)."""
+    return cupy.asnumpy(array) if is_cupy_array(array) else numpy.asarray(array)
+
+
+_env = os.environ.get('MINIGRAD_BACKEND')
+if _env:
+    if _env not in _BACKENDS:
+        raise ValueError(f"MINIGRAD_BACKEND must be one of {_BACKENDS}, got {_env!r}")
+    use_backend(_env)

@@ -1,0 +1,55 @@
+"""``torch.nn.functional``-style names over the ops in :mod:`minigrad.ops`.
+
+Import as ``import minigrad.functional as F``.  Each function validates its
+arguments (errors name the function and the shapes) and calls one Function.
+"""
+from .ops import activation
+from .ops.shape import Pad
+from .tensor import Tensor
+
+
+def relu(x):
+    """max(x, 0)."""
+    return activation.ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x if x > 0 else negative_slope·x (pix2pix uses 0.2)."""
+    return activation.LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x), overflow-free."""
+    return activation.Sigmoid.apply(x)
+
+
+def tanh(x):
+    return activation.Tanh.apply(x)
+
+
+def softmax(x, dim=-1):
+    """e^{x_i} / Σ_j e^{x_j} along ``dim`` (max-shifted: stable for huge logits)."""
+    return activation.Softmax.apply(x, dim=dim)
+
+
+def log_softmax(x, dim=-1):
+    """x_i − log Σ_j e^{x_j} along ``dim`` (stable for logits of ±1e4)."""
+    return activation.LogSoftmax.apply(x, dim=dim)
+
+
+def pad(x, pad, mode='constant', value=0.0):
+    """Pad as torch.nn.functional.pad: ``pad = (left, right, top, bottom, …)`` from the last axis."""
+    return Pad.apply(x, pad=tuple(int(p) for p in pad), mode=mode, value=value)
+
+
+def linear(x, weight, bias=None):
+    """y = x Wᵀ + b with W of shape (out_features, in_features), as torch."""
+    if weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {tuple(x.shape)} needs weight (out, {x.shape[-1]}), "
+                         f"got weight of shape {tuple(weight.shape)}")
+    y = x @ weight.T
+    return y + bias if bias is not None else y
+
+
+__all__ = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'softmax', 'log_softmax', 'pad', 'linear', 'Tensor']
+# Spatial ops, losses and the rest are added below, one import line per family.

@@ -1,0 +1,1 @@
+"""Operations: each a :class:`minigrad.function.Function` with forward and backward side by side."""

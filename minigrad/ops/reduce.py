@@ -1,0 +1,103 @@
+"""Reductions over axes: sum, mean, max/min, var.  ``axis`` is None (all),
+an int or a tuple; ``keepdims`` as NumPy.  Each backward first puts the reduced
+axes back as size-1 axes so the gradient broadcasts over them.
+"""
+from ..backend import get_array_module
+from ..function import Function
+
+
+def normalize_axis(axis, ndim, op):
+    """Return a sorted tuple of non-negative axes; ValueError naming ``op`` if out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _expand(grad, shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
+    if keepdims:
+        return grad
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return grad.reshape(kept)
+
+
+class Sum(Function):
+    """z = Σ_axes a;  dL/da = g broadcast back over the summed axes."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, normalize_axis(axis, a.ndim, 'sum'), keepdims
+        return a.sum(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        return xp.broadcast_to(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape)
+
+
+class Mean(Function):
+    """z = (1/n) Σ_axes a, n = number of reduced elements;  dL/da = g / n."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, normalize_axis(axis, a.ndim, 'mean'), keepdims
+        return a.mean(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        n = 1
+        for i in ctx.axes:
+            n *= ctx.shape[i]
+        g = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims) / max(n, 1)
+        return xp.broadcast_to(g.astype(grad.dtype, copy=False), ctx.shape)
+
+
+class Max(Function):
+    """z = max_axes a;  dL/da = g at the maxima, split evenly among ties (like torch.amax)."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False, _sign=1):
+        axes = normalize_axis(axis, a.ndim, 'max' if _sign > 0 else 'min')
+        if a.size == 0:
+            raise ValueError(f"{'max' if _sign > 0 else 'min'}: cannot reduce an empty tensor of shape {a.shape}")
+        out = a.max(axis=axes, keepdims=True) if _sign > 0 else a.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(a == out)
+        ctx.axes = axes
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, grad):
+        hit, = ctx.saved
+        g = grad.reshape([1 if i in ctx.axes else n for i, n in enumerate(hit.shape)])
+        count = hit.sum(axis=ctx.axes, keepdims=True)
+        return g * hit / count.astype(grad.dtype)
+
+
+class Var(Function):
+    """z = Σ (a - ā)² / (n - correction);  dL/da = g · 2(a - ā) / (n - correction)."""
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False, correction=1):
+        axes = normalize_axis(axis, a.ndim, 'var')
+        n = 1
+        for i in axes:
+            n *= a.shape[i]
+        centered = a - a.mean(axis=axes, keepdims=True)
+        denom = max(n - correction, 0)
+        ctx.save_for_backward(centered)
+        ctx.axes, ctx.keepdims, ctx.denom = axes, keepdims, denom
+        return (centered ** 2).sum(axis=axes, keepdims=keepdims) / a.dtype.type(denom) \
+            if denom > 0 else (centered ** 2).sum(axis=axes, keepdims=keepdims) * float('nan')
+
+    @staticmethod
+    def backward(ctx, grad):
+        centered, = ctx.saved
+        g = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
+        return g * centered * (2.0 / ctx.denom if ctx.denom > 0 else float('nan'))

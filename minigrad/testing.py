@@ -1,0 +1,27 @@
+"""Helpers for tests (ours and students'): build tensors on the active backend, compare values."""
+import numpy
+
+from .backend import to_numpy
+from .tensor import Tensor
+
+
+def t64(array, requires_grad=True):
+    """A float64 tensor on the default backend, ready for :func:`minigrad.gradcheck`."""
+    return Tensor(numpy.asarray(array, dtype=numpy.float64), requires_grad=requires_grad)
+
+
+def t32(array, requires_grad=False):
+    """A float32 tensor on the default backend."""
+    return Tensor(numpy.asarray(array, dtype=numpy.float32), requires_grad=requires_grad)
+
+
+def as_numpy(x):
+    """NumPy values of a Tensor, a CuPy/NumPy array or a number."""
+    if isinstance(x, Tensor):
+        return x.numpy()
+    return to_numpy(x) if hasattr(x, 'shape') else numpy.asarray(x)
+
+
+def assert_close(actual, expected, rtol=1e-5, atol=1e-6, msg=''):
+    """numpy.testing.assert_allclose on anything array-like, on either backend."""
+    numpy.testing.assert_allclose(as_numpy(actual), as_numpy(expected), rtol=rtol, atol=atol, err_msg=msg)

@@ -1,0 +1,21 @@
+"""Shared test set-up: every test starts from the same seed.
+
+Helpers to build tensors and compare values live in :mod:`minigrad.testing`
+(test files are imported in importlib mode, so they cannot import each other).
+"""
+import pytest
+
+import minigrad as mg
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    mg.manual_seed(0)
+    yield
+
+
+@pytest.fixture
+def rng():
+    """A NumPy generator with a fixed seed, for building test data."""
+    import numpy as np
+    return np.random.default_rng(1234)

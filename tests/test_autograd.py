@@ -1,0 +1,113 @@
+"""The engine: deep graphs, graph freeing, no_grad, retain_graph, detach, errors."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.function import Function, graph_bytes
+from minigrad.testing import assert_close, t64
+
+
+def test_quickstart_from_issue():
+    x = mg.randn(3, 4, requires_grad=True)
+    (x.relu() * x).sum().backward()
+    expected = 2 * np.maximum(x.numpy(), 0)
+    assert_close(x.grad, expected)
+
+
+def test_ten_thousand_chained_ops_no_recursion_error():
+    x = mg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    assert_close(x.grad, [1.0001 ** 10_000], rtol=1e-3)
+
+
+def test_graph_freed_after_backward_and_second_backward_errors():
+    x = mg.tensor(np.ones((100, 100)), requires_grad=True)
+    y = (x * x).sum()
+    assert graph_bytes(y) >= 100 * 100 * 4
+    y.backward()
+    assert graph_bytes(y) == 0
+    with pytest.raises(RuntimeError, match='second time'):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = t64([2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert_close(x.grad, [8.0])
+
+
+def test_no_grad_records_and_saves_nothing():
+    x = mg.tensor(np.ones((50, 50)), requires_grad=True)
+    with mg.no_grad():
+        y = (x * x).exp().sum()
+        assert not mg.is_grad_enabled()
+        with mg.enable_grad():
+            assert mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+    assert not y.requires_grad and y.is_leaf and graph_bytes(y) == 0
+    with pytest.raises(RuntimeError, match='does not require grad'):
+        y.backward()
+
+
+def test_detach_cuts_graph():
+    x = t64([3.0])
+    y = x * x
+    z = y.detach() * x
+    z.sum().backward()
+    assert_close(x.grad, [9.0])  # d/dx (const 9 * x)
+
+
+def test_intermediate_grad_with_retain_grad():
+    x = t64([1.0, 2.0])
+    y = x * 3
+    y.retain_grad()
+    (y * y).sum().backward()
+    assert_close(y.grad, [6.0, 12.0])
+    assert_close(x.grad, [18.0, 36.0])
+
+
+def test_backward_nonscalar_needs_grad():
+    x = t64([1.0, 2.0])
+    y = x * 2
+    with pytest.raises(RuntimeError, match='one-element'):
+        y.backward()
+    y.backward(np.array([1.0, 1.0]))
+    assert_close(x.grad, [2.0, 2.0])
+
+
+def test_custom_function_and_unbroadcast():
+    class Scale(Function):
+        """z = a * s;  dL/da = g * s."""
+
+        @staticmethod
+        def forward(ctx, a, s=2.0):
+            ctx.s = s
+            return a * s
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.s
+
+    x = t64(np.ones((1, 3)))
+    y = Scale.apply(x, s=3.0) + t64(np.ones((4, 3)), requires_grad=False)
+    y.sum().backward()
+    assert x.grad.shape == (1, 3)
+    assert_close(x.grad, np.full((1, 3), 12.0))
+
+
+def test_diamond_graph():
+    x = t64([2.0])
+    a = x * 3
+    b = x * x
+    (a * b).sum().backward()   # d/dx 3x³ = 9x² = 36
+    assert_close(x.grad, [36.0])
+
+
+def test_integer_tensor_cannot_require_grad():
+    with pytest.raises(TypeError, match='floating-point'):
+        mg.tensor([1, 2], requires_grad=True)
