@@ -1,0 +1,274 @@
+"""Layer specs: the plain description of a layer that every calculator reads.
+
+A :class:`Layer` says what a layer does to the *geometry* of a feature map
+(kernel, stride, padding, dilation, up-sampling factor) and, optionally, to its
+channels (``in_channels``, ``out_channels``) -- enough for receptive fields,
+output sizes, memory and FLOPs, without building the layer.  Every 2-D
+quantity is a pair ``(H, W)``; an int means the same value on both axes.
+
+Kinds (what happens along one axis, for output position ``o``):
+
+=============  =================================================================
+``conv``       y[o] uses x[s·o − p + d·t], t = 0..k−1            (nn.Conv2d)
+``tconv``      x[i] is scattered to y[s·i + d·t − p]              (nn.ConvTranspose2d)
+``maxpool``    like conv, one channel at a time                   (nn.MaxPool2d)
+``avgpool``    like maxpool                                       (nn.AvgPool2d)
+``unpool``     x[i] goes to one place inside its pooling window    (nn.MaxUnpool2d)
+``upsample``   y[o] uses x[floor(o / f)] (nearest) or two           (nn.Upsample)
+               neighbours (bilinear)
+``pad``        y[o] uses x[o − p] (inside the image)                (nn.ZeroPad2d …)
+``identity``   y[o] uses x[o]: activations, dropout, norms (see docs/calc.md)
+``global``     y uses all of x: Linear, Flatten, adaptive pooling
+=============  =================================================================
+
+:func:`parse_spec` reads the small spec language of the CLI, e.g.
+``"conv3x3*100"`` or ``"conv4s2c64,conv4s2c128,conv4c512,conv4c1"``.
+"""
+import re
+from dataclasses import dataclass, replace
+
+KINDS = ('conv', 'tconv', 'maxpool', 'avgpool', 'unpool', 'upsample', 'pad', 'identity', 'global')
+POOLS = ('maxpool', 'avgpool')
+
+
+def pair(value, name='value', minimum=0):
+    """int or (a, b) -> (a, b) of ints >= minimum, else ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(f"Layer: {name} must be an int or a pair of ints, got {value!r}")
+    if isinstance(value, int):
+        value = (value, value)
+    try:
+        a, b = value
+        a, b = int(a), int(b)
+    except (TypeError, ValueError):
+        raise ValueError(f"Layer: {name} must be an int or a pair of ints, got {value!r}") from None
+    if min(a, b) < minimum:
+        raise ValueError(f"Layer: {name} must be >= {minimum}, got {value!r}")
+    return a, b
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer's geometry (and channels), as plain data.
+
+    ``kernel, stride, padding, dilation, output_padding, scale`` are (H, W)
+    pairs after construction (ints are accepted).  ``stride`` of a pool
+    defaults to its kernel, as in torch.  ``scale`` is the integer factor of an
+    ``upsample`` layer, ``mode`` its interpolation ('nearest' or 'bilinear').
+    ``in_channels`` / ``out_channels`` are optional: only memory and FLOPs
+    need them (None means "same as the input").  ``padding`` is the padding
+    before (top, left); ``padding_after`` (bottom, right) defaults to it
+    (torch's ``padding='same'`` with an even kernel pads one more after).
+    """
+    kind: str
+    kernel: tuple = (1, 1)
+    stride: tuple = None
+    padding: tuple = (0, 0)
+    dilation: tuple = (1, 1)
+    output_padding: tuple = (0, 0)
+    scale: tuple = (1, 1)
+    mode: str = 'nearest'
+    ceil_mode: bool = False
+    in_channels: int = None
+    out_channels: int = None
+    groups: int = 1
+    bias: bool = True
+    name: str = ''
+    padding_after: tuple = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Layer: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        setattr_ = object.__setattr__
+        setattr_(self, 'kernel', pair(self.kernel, 'kernel', 1))
+        stride = self.stride
+        if stride is None:
+            stride = self.kernel if self.kind in POOLS + ('unpool',) else 1
+        setattr_(self, 'stride', pair(stride, 'stride', 1))
+        setattr_(self, 'padding', pair(self.padding, 'padding', 0))
+        after = self.padding if self.padding_after is None else self.padding_after
+        setattr_(self, 'padding_after', pair(after, 'padding_after', 0))
+        setattr_(self, 'dilation', pair(self.dilation, 'dilation', 1))
+        setattr_(self, 'output_padding', pair(self.output_padding, 'output_padding', 0))
+        setattr_(self, 'scale', pair(self.scale, 'scale', 1))
+        if self.mode not in ('nearest', 'bilinear'):
+            raise ValueError(f"Layer: upsample mode must be 'nearest' or 'bilinear', got {self.mode!r}")
+        if not self.name:
+            setattr_(self, 'name', self.short())
+
+    def short(self):
+        """A compact name in the spec language (``conv3x3s2``, ``up2`` …)."""
+        k = self.kernel[0] if self.kernel[0] == self.kernel[1] else f"{self.kernel[0]}x{self.kernel[1]}"
+        kk = f"{k}x{k}" if isinstance(k, int) else k
+        extras = ''
+        for letter, value, default in (('s', self.stride, (1, 1)), ('p', self.padding, (0, 0)),
+                                       ('d', self.dilation, (1, 1))):
+            if self.kind in POOLS + ('unpool',) and letter == 's':
+                default = self.kernel
+            if value != default:
+                extras += f"{letter}{value[0] if value[0] == value[1] else value}"
+        if self.kind == 'upsample':
+            f = self.scale[0] if self.scale[0] == self.scale[1] else self.scale
+            return f"up{f}" + ('' if self.mode == 'nearest' else 'b')
+        if self.kind in ('identity', 'global'):
+            return self.kind
+        if self.kind == 'pad':
+            return f"pad{pair_text(self.padding)}"
+        head = {'conv': 'conv', 'tconv': 'tconv', 'maxpool': 'pool', 'avgpool': 'avgpool',
+                'unpool': 'unpool'}[self.kind]
+        return f"{head}{kk if self.kind in ('conv', 'tconv') else k}{extras}"
+
+    def axis(self, a):
+        """The 1-D geometry along axis ``a`` (0 = H, 1 = W) as a dict of ints."""
+        return dict(kind=self.kind, k=self.kernel[a], s=self.stride[a], p=self.padding[a],
+                    pa=self.padding_after[a], d=self.dilation[a], op=self.output_padding[a], f=self.scale[a],
+                    mode=self.mode, ceil=self.ceil_mode)
+
+
+def pair_text(p):
+    return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"
+
+
+def output_size(g, n):
+    """Output length along one axis for input length ``n`` (torch's formulas; ``g`` from :meth:`Layer.axis`)."""
+    kind, k, s, p, d = g['kind'], g['k'], g['s'], g['p'], g['d']
+    if kind in ('conv', 'pad') + POOLS:
+        span = n + p + g['pa'] - d * (k - 1) - 1
+        if span < 0:
+            return 0
+        out = (-(-span // s) if g['ceil'] else span // s) + 1
+        if g['ceil'] and (out - 1) * s >= n + p:   # torch: the last window must start inside
+            out -= 1
+        return out
+    if kind == 'tconv':
+        return (n - 1) * s - 2 * p + d * (k - 1) + g['op'] + 1
+    if kind == 'unpool':
+        return (n - 1) * s - 2 * p + k
+    if kind == 'upsample':
+        return n * g['f']
+    if kind == 'global':
+        return 1
+    return n
+
+
+def output_shape(layer, shape):
+    """(N, C, H, W) after ``layer`` (channels from ``out_channels`` when given)."""
+    if layer.kind == 'global':
+        features = 1
+        for v in shape[1:]:
+            features *= v
+        return (shape[0], layer.out_channels or features)
+    if len(shape) != 4:
+        raise ValueError(f"calc: {layer.name} needs an (N, C, H, W) input, got shape {tuple(shape)}")
+    n, c, h, w = shape
+    return (n, layer.out_channels or c, output_size(layer.axis(0), h), output_size(layer.axis(1), w))
+
+
+# ------------------------------------------------------------------ convenience constructors
+
+def conv(kernel, stride=1, padding=None, dilation=1, out_channels=None, **kw):
+    """A conv layer; ``padding=None`` means "half the (dilated) kernel": d·(k−1)//2."""
+    if padding is None:
+        k, d = pair(kernel, 'kernel', 1), pair(dilation, 'dilation', 1)
+        padding = (d[0] * (k[0] - 1) // 2, d[1] * (k[1] - 1) // 2)
+    return Layer('conv', kernel, stride, padding, dilation, out_channels=out_channels, **kw)
+
+
+def tconv(kernel, stride=1, padding=0, output_padding=0, dilation=1, out_channels=None, **kw):
+    """A transposed conv layer (torch's arguments)."""
+    return Layer('tconv', kernel, stride, padding, dilation, output_padding, out_channels=out_channels, **kw)
+
+
+def pool(kernel, stride=None, padding=0, dilation=1, kind='maxpool', **kw):
+    """A max (or ``kind='avgpool'``) pooling layer; stride defaults to the kernel."""
+    return Layer(kind, kernel, stride, padding, dilation, **kw)
+
+
+def upsample(scale, mode='nearest', **kw):
+    """Nearest or bilinear up-sampling by an integer factor."""
+    return Layer('upsample', scale=scale, mode=mode, **kw)
+
+
+# ------------------------------------------------------------------ the spec language
+
+SPEC_HELP = """\
+Layer stack spec: comma-separated items, each  KIND[KERNEL][OPTIONS][*COUNT]
+  conv3x3 / conv3   3x3 convolution (conv4x2 = 4 high, 2 wide)
+  tconv4s2p1        transposed convolution
+  pool2 / maxpool3s2, avgpool2   pooling (stride defaults to the kernel)
+  unpool2           max-unpooling (inverse of pool2)
+  up2 / up2b        nearest / bilinear up-sampling by 2
+  id                identity (activation, norm, dropout)
+  fc10              flatten + fully connected layer to 10 outputs (sees everything)
+OPTIONS (any order):  sN stride, pN padding, dN dilation, opN output_padding,
+  cN output channels.  *N repeats the item N times.
+Padding default: conv/tconv d*(k-1)//2 ("half": a 3x3 conv keeps the size, a
+4x4 s2 conv halves it); pool/unpool 0.  Write p0 for an unpadded conv.
+Examples: conv3x3*100 | conv4s2*8 | conv3x3d2 | conv11s4p0,pool3s2 | tconv4s2p1"""
+
+_ITEM = re.compile(r'^(tconv|conv|maxpool|avgpool|pool|unpool|up|fc|id|identity)'
+                   r'(\d+(?:x\d+)?)?((?:(?:op|s|p|d|c)\d+|b)*)(?:\*(\d+))?$')
+
+
+def parse_item(text):
+    """One spec item -> a list of Layers (several when it ends in ``*N``)."""
+    item = text.strip().lower().replace(' ', '')
+    m = _ITEM.match(item)
+    if not m:
+        raise ValueError(f"spec: cannot read {text!r}\n{SPEC_HELP}")
+    kind, size, opts, count = m.groups()
+    count = int(count) if count else 1
+    if count < 1:
+        raise ValueError(f"spec: repeat count must be >= 1 in {text!r}")
+    values = dict(re.findall(r'(op|s|p|d|c)(\d+)', opts))
+    bilinear = 'b' in re.sub(r'(op|s|p|d|c)\d+', '', opts)
+    if size is None and kind not in ('id', 'identity'):
+        raise ValueError(f"spec: {text!r} needs a kernel size / factor, e.g. {kind}3 or {kind}3x3")
+    if size:
+        parts = [int(v) for v in size.split('x')]
+        size = (parts[0], parts[-1])
+    geo = {key: int(values[key]) for key in ('s', 'p', 'd', 'op') if key in values}
+    channels = int(values['c']) if 'c' in values else None
+    if bilinear and kind != 'up':
+        raise ValueError(f"spec: the 'b' (bilinear) flag only applies to up, got {text!r}")
+    if kind == 'conv':
+        layer = conv(size, geo.get('s', 1), geo.get('p'), geo.get('d', 1), out_channels=channels)
+    elif kind == 'tconv':
+        d = geo.get('d', 1)
+        pad = geo.get('p', d * (size[0] - 1) // 2), geo.get('p', d * (size[1] - 1) // 2)
+        layer = tconv(size, geo.get('s', 1), pad, geo.get('op', 0), d, out_channels=channels)
+    elif kind in ('pool', 'maxpool', 'avgpool'):
+        layer = pool(size, geo.get('s'), geo.get('p', 0), geo.get('d', 1),
+                     kind='avgpool' if kind == 'avgpool' else 'maxpool')
+    elif kind == 'unpool':
+        layer = Layer('unpool', size, geo.get('s'), geo.get('p', 0))
+    elif kind == 'up':
+        layer = upsample(size, 'bilinear' if bilinear else 'nearest')
+    elif kind == 'fc':
+        layer = Layer('global', out_channels=size[0])
+    else:
+        layer = Layer('identity')
+    return [replace(layer, name=f"{item.split('*')[0]}" + (f"#{i + 1}" if count > 1 else ''))
+            for i in range(count)]
+
+
+def parse_spec(spec):
+    """``"conv3x3*2,pool2"`` -> [Layer, Layer, Layer].  See :data:`SPEC_HELP`."""
+    if isinstance(spec, (list, tuple)):
+        return [layer for item in spec for layer in as_layers(item)]
+    items = [s for s in str(spec).split(',') if s.strip()]
+    if not items:
+        raise ValueError("spec: empty layer stack")
+    return [layer for item in items for layer in parse_item(item)]
+
+
+def as_layers(obj):
+    """A Layer, a spec string, a list of either, or a minigrad Module -> list of Layers."""
+    if isinstance(obj, Layer):
+        return [obj]
+    if isinstance(obj, str):
+        return parse_spec(obj)
+    if isinstance(obj, (list, tuple)):
+        return [layer for item in obj for layer in as_layers(item)]
+    from .modules import layers_from_module
+    return layers_from_module(obj)
