@@ -24,7 +24,16 @@ def _dtype(dtype):
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """A new tensor from a list, number, NumPy or CuPy array (arrays keep their dtype)."""
+    """A new tensor on the default backend from a list, number, NumPy or CuPy array.
+
+    Arrays keep their dtype (float64 stays float64, int labels stay int); a
+    NumPy array is copied to the GPU when the default backend is cupy, so the
+    same test or lesson code runs on either backend.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if hasattr(data, 'shape') and not isinstance(data, numpy.generic):
+        data = backend.to_device(data, backend.default_device())
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

@@ -53,3 +53,8 @@ def linear(x, weight, bias=None):
 
 __all__ = ['relu', 'leaky_relu', 'sigmoid', 'tanh', 'softmax', 'log_softmax', 'pad', 'linear', 'Tensor']
 # Spatial ops, losses and the rest are added below, one import line per family.
+from .ops.conv import conv2d, conv_transpose2d  # noqa: E402
+from .ops.pool import avg_pool2d, interpolate, max_pool2d, max_unpool2d, upsample  # noqa: E402
+from .ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: E402
+                       l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from .ops.norm import batch_norm, instance_norm; from .ops.dropout import dropout, dropout2d  # noqa: E402,E702

@@ -18,17 +18,15 @@ _FLOAT_DEFAULT = numpy.float32
 def _to_array(data, dtype=None):
     """Turn Python/NumPy/CuPy data into a backend array.
 
-    Arrays keep their dtype and backend (float64 stays float64, integer labels
-    stay integer); Python floats and lists of floats become float32, as torch.
+    Arrays keep their dtype and their backend (float64 stays float64, integer
+    labels stay integer; wrapping never copies between CPU and GPU — that is
+    :func:`minigrad.tensor`'s job).  Python numbers and lists go to the default
+    backend; floats become float32, as in torch.
     """
     if isinstance(data, Tensor):
         data = data.data
     if hasattr(data, 'shape') and hasattr(data, 'dtype') and not isinstance(data, numpy.generic):
-        xp = get_array_module(data)
-        if backend.backend_of(data) == 'numpy' and backend.default_backend() == 'cupy':
-            data = backend.to_device(data, 'gpu')
-            xp = get_array_module(data)
-        return xp.asarray(data, dtype=dtype)
+        return get_array_module(data).asarray(data, dtype=dtype)
     xp = backend.default_xp()
     host = numpy.asarray(data)
     if dtype is None:

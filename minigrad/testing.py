@@ -2,17 +2,18 @@
 import numpy
 
 from .backend import to_numpy
+from .creation import tensor
 from .tensor import Tensor
 
 
 def t64(array, requires_grad=True):
     """A float64 tensor on the default backend, ready for :func:`minigrad.gradcheck`."""
-    return Tensor(numpy.asarray(array, dtype=numpy.float64), requires_grad=requires_grad)
+    return tensor(numpy.asarray(array, dtype=numpy.float64), requires_grad=requires_grad)
 
 
 def t32(array, requires_grad=False):
     """A float32 tensor on the default backend."""
-    return Tensor(numpy.asarray(array, dtype=numpy.float32), requires_grad=requires_grad)
+    return tensor(numpy.asarray(array, dtype=numpy.float32), requires_grad=requires_grad)
 
 
 def as_numpy(x):

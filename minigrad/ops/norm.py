@@ -1,0 +1,220 @@
+"""Batch and instance normalisation, each ONE fused Function.
+
+Both standardise every value with a mean μ and variance σ² taken over some
+axes, then scale and shift per channel c::
+
+    x̂ = (x − μ) / √(σ² + ε)            y = γ[c] · x̂ + β[c]
+
+Batch norm takes μ, σ² per channel over (N, H, W) (all axes but 1); instance
+norm takes them per (sample, channel) over (H, W) only.  With m values in one
+statistics group (m = N·H·W or H·W) and g = dL/dy, the backward is::
+
+    dL/dβ[c] = Σ g                       dL/dγ[c] = Σ g · x̂      (sums over all but axis 1)
+    dL/dx    = γ/√(σ²+ε) · (g − mean(g) − x̂ · mean(g · x̂))      (means over one group)
+
+The two subtracted means are the paths through μ and σ² (each output depends
+on every input of its group through them).  Writing it as one Function keeps
+one saved array (x̂) instead of the ~6 a chain of elementwise ops would keep.
+
+When the statistics are *given* (eval mode: the running estimates) they are
+constants, the groups decouple and ``dL/dx = γ/√(σ²+ε) · g``.
+
+Running statistics (``running_mean`` / ``running_var`` arrays passed as
+hyper-parameters) are updated IN PLACE during a training forward, as torch's
+kernels do::
+
+    running_mean ← (1 − momentum)·running_mean + momentum·μ
+    running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)   (unbiased)
+"""
+import math
+
+from ..backend import get_array_module
+from ..function import Function
+
+
+def _channel_shape(ndim, channels):
+    shape = [1] * ndim
+    shape[1] = channels
+    return tuple(shape)
+
+
+def _normalize(xp, x, axes, mean, var, eps):
+    """x̂ and 1/√(σ²+ε); ``mean``/``var`` are None to use x's own statistics over ``axes``."""
+    if mean is None:
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
+    else:
+        centered = x - mean
+    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+    centered *= invstd  # centered is a fresh array: reuse it for x̂
+    return centered, invstd, mean, var
+
+
+def _affine(xhat, weight, bias, cshape):
+    out = xhat * weight.reshape(cshape) if weight is not None else xhat.copy()
+    if bias is not None:
+        out += bias.reshape(cshape)
+    return out
+
+
+def _update_running(running, value, momentum):
+    """running ← (1 − momentum)·running + momentum·value, in place, keeping running's dtype."""
+    running *= running.dtype.type(1 - momentum)
+    running += (momentum * value).astype(running.dtype, copy=False)
+
+
+def _backward(ctx, grad, stat_axes):
+    """The shared backward; ``stat_axes`` are the axes one statistics group spans."""
+    xhat, invstd, weight = ctx.saved
+    param_axes = tuple(i for i in range(grad.ndim) if i != 1)
+    cshape = _channel_shape(grad.ndim, grad.shape[1])
+    need_x, need_w, need_b = ctx.needs_input_grad
+    dw = (grad * xhat).sum(axis=param_axes) if need_w else None
+    db = grad.sum(axis=param_axes) if need_b else None
+    dx = None
+    if need_x:
+        scale = invstd if weight is None else invstd * weight.reshape(cshape)
+        if ctx.batch_stats:
+            g_mean = grad.mean(axis=stat_axes, keepdims=True)
+            gx_mean = (grad * xhat).mean(axis=stat_axes, keepdims=True)
+            dx = scale * (grad - g_mean - xhat * gx_mean)
+        else:
+            dx = grad * scale
+    return dx, dw, db
+
+
+class BatchNorm(Function):
+    """y = γ·(x − μ)/√(σ²+ε) + β with μ, σ² per channel over all axes but 1.
+
+    x (N, C, *), weight γ and bias β (C,) or None.  ``training=True``: batch
+    statistics (biased σ² for normalising), running estimates updated in
+    place with the unbiased σ²; ``training=False``: the running estimates.
+    Gradients: see the module docstring.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean=None, running_var=None, training=True,
+                momentum=0.1, eps=1e-5):
+        xp = get_array_module(x, weight, bias, running_mean, running_var, op='batch_norm')
+        axes = (0,) + tuple(range(2, x.ndim))
+        cshape = _channel_shape(x.ndim, x.shape[1])
+        if training:
+            xhat, invstd, mean, var = _normalize(xp, x, axes, None, None, eps)
+            m = x.size // x.shape[1]
+            if running_mean is not None:
+                _update_running(running_mean, mean.reshape(-1), momentum)
+            if running_var is not None:
+                _update_running(running_var, var.reshape(-1) * (m / (m - 1)), momentum)
+        else:
+            xhat, invstd, _, _ = _normalize(xp, x, axes, running_mean.reshape(cshape).astype(x.dtype, copy=False),
+                                            running_var.reshape(cshape).astype(x.dtype, copy=False), eps)
+        ctx.batch_stats = training
+        ctx.save_for_backward(xhat, invstd, weight)
+        return _affine(xhat, weight, bias, cshape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _backward(ctx, grad, (0,) + tuple(range(2, grad.ndim)))
+
+
+class InstanceNorm(Function):
+    """y = γ·(x − μ)/√(σ²+ε) + β with μ, σ² per (sample, channel) over the spatial axes.
+
+    x (N, C, *spatial), weight γ and bias β (C,) or None.
+    ``use_input_stats=True``: each instance's own statistics; running
+    estimates (if given) move towards the batch average of the per-instance
+    μ and unbiased σ².  ``use_input_stats=False``: the running estimates (per
+    channel).  Gradients: see the module docstring (groups of m = H·W).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True,
+                momentum=0.1, eps=1e-5):
+        xp = get_array_module(x, weight, bias, running_mean, running_var, op='instance_norm')
+        axes = tuple(range(2, x.ndim))
+        cshape = _channel_shape(x.ndim, x.shape[1])
+        if use_input_stats:
+            xhat, invstd, mean, var = _normalize(xp, x, axes, None, None, eps)
+            m = x.size // (x.shape[0] * x.shape[1])
+            n, c = x.shape[:2]
+            if running_mean is not None:
+                _update_running(running_mean, mean.reshape(n, c).mean(axis=0), momentum)
+            if running_var is not None:
+                _update_running(running_var, (var.reshape(n, c) * (m / (m - 1))).mean(axis=0), momentum)
+        else:
+            xhat, invstd, _, _ = _normalize(xp, x, axes, running_mean.reshape(cshape).astype(x.dtype, copy=False),
+                                            running_var.reshape(cshape).astype(x.dtype, copy=False), eps)
+        ctx.batch_stats = use_input_stats
+        ctx.save_for_backward(xhat, invstd, weight)
+        return _affine(xhat, weight, bias, cshape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _backward(ctx, grad, tuple(range(2, grad.ndim)))
+
+
+# --------------------------------------------------------------------------- functional forms
+
+
+def _data(t):
+    """A Tensor's array (running statistics are updated through it, in place)."""
+    from ..tensor import Tensor
+    return t.data if isinstance(t, Tensor) else t
+
+
+def _check(op, x, weight, bias, running_mean, running_var):
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected an input of shape (N, C, ...), got shape {tuple(x.shape)}")
+    if x.dtype.kind != 'f':
+        raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype}")
+    c = x.shape[1]
+    for name, t in (('weight', weight), ('bias', bias), ('running_mean', running_mean),
+                    ('running_var', running_var)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"{op}: {name} must have shape ({c},) for an input of shape "
+                             f"{tuple(x.shape)}, got {tuple(t.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Batch normalisation, as ``torch.nn.functional.batch_norm``.
+
+    input (N, C, *); running_mean / running_var: (C,) tensors (updated in place
+    when ``training``) or None; weight / bias: (C,) or None.  In training mode
+    each channel needs more than one value (N·H·W > 1).
+    """
+    op = 'batch_norm'
+    _check(op, input, weight, bias, running_mean, running_var)
+    if not training and running_mean is None:
+        raise ValueError(f"{op}: training=False needs running_mean and running_var")
+    if training and math.prod(input.shape) // max(input.shape[1], 1) <= 1:
+        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of "
+                         f"shape {tuple(input.shape)}")
+    return BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
+                           running_var=_data(running_var), training=bool(training),
+                           momentum=float(momentum), eps=float(eps))
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Instance normalisation, as ``torch.nn.functional.instance_norm``.
+
+    input (N, C, *spatial); statistics per sample and channel over the spatial
+    axes (which must hold more than one value when ``use_input_stats``).
+    """
+    op = 'instance_norm'
+    _check(op, input, weight, bias, running_mean, running_var)
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected an input of shape (N, C, *spatial), got shape {tuple(input.shape)}")
+    if not use_input_stats and running_mean is None:
+        raise ValueError(f"{op}: use_input_stats=False needs running_mean and running_var")
+    spatial = math.prod(input.shape[2:])
+    if use_input_stats and spatial <= 1:
+        raise ValueError(f"{op}: expected more than 1 spatial element when training, got input of "
+                         f"shape {tuple(input.shape)}")
+    return InstanceNorm.apply(input, weight, bias, running_mean=_data(running_mean),
+                              running_var=_data(running_var), use_input_stats=bool(use_input_stats),
+                              momentum=float(momentum), eps=float(eps))
