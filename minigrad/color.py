@@ -214,6 +214,14 @@ def soft_encode(ab, centers=None, k=K_NEIGHBOURS, sigma=SIGMA):
     if not 1 <= k <= Q or sigma <= 0:
         raise ValueError(f"soft_encode: expected 1 <= k <= Q={Q} and sigma > 0, got k={k}, sigma={sigma}")
     n, _, h, w = ab.shape
+    # BEGIN SOLUTION a7_soft_encode
+    # BEGIN PROMPT
+    # _sq_dist(ab, c, xp) gives squared distances from every pixel to every centre; make it
+    # (pixels, Q).  Find each pixel's k nearest bins (xp.argpartition), Gaussian weights
+    # from their distances (subtract the smallest distance first: exp cannot underflow to
+    # all zeros), normalise them to sum 1, scatter them into zeros (pixels, Q), and return
+    # (N, Q, H, W).
+    # END PROMPT
     d2 = _sq_dist(ab, c, xp).reshape(-1, Q)
     nearest = xp.argpartition(d2, k - 1, axis=1)[:, :k] if k < Q else xp.broadcast_to(xp.arange(Q), d2.shape)
     near_d2 = xp.take_along_axis(d2, nearest, axis=1)
@@ -223,6 +231,7 @@ def soft_encode(ab, centers=None, k=K_NEIGHBOURS, sigma=SIGMA):
     rows = xp.arange(n * h * w)[:, None]
     out[rows, nearest] = weights
     return xp.moveaxis(out.reshape(n, h, w, Q), -1, 1)
+    # END SOLUTION
 
 
 def bin_distribution(ab, centers=None, sigma=SIGMA):
@@ -246,9 +255,15 @@ def bin_distribution(ab, centers=None, sigma=SIGMA):
         counts += to_numpy(xp.bincount(labels.ravel(), minlength=len(c)))
     if counts.sum() == 0:
         raise ValueError("bin_distribution: no pixels were given")
+    # BEGIN SOLUTION a7_rebalance
+    # BEGIN PROMPT
+    # counts[q] = pixels whose nearest bin is q.  Smooth the normalised histogram with a
+    # Gaussian over the distances between bin centres c (Q, 2), then normalise to sum 1.
+    # END PROMPT
     d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(-1)
     smooth = numpy.exp(-d2 / (2.0 * sigma * sigma)) @ (counts / counts.sum())
     return smooth / smooth.sum()
+    # END SOLUTION
 
 
 def rebalance_weights(p_smooth, lam=LAMBDA):
@@ -263,9 +278,15 @@ def rebalance_weights(p_smooth, lam=LAMBDA):
     if p.ndim != 1 or not 0.0 <= lam <= 1.0:
         raise ValueError(f"rebalance_weights: expected a 1-D distribution and 0 <= lam <= 1, "
                          f"got shape {tuple(p.shape)}, lam={lam}")
+    # BEGIN SOLUTION a7_rebalance
+    # BEGIN PROMPT
+    # Mix p with the uniform distribution (weight lam), invert, and scale so that the
+    # expected weight under p is 1.
+    # END PROMPT
     p = p / p.sum()
     w = 1.0 / ((1.0 - lam) * p + lam / p.shape[0])
     return w / (p * w).sum()
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------- decoding

@@ -86,6 +86,11 @@ def unbroadcast(grad, shape):
     """
     if grad.shape == tuple(shape):
         return grad
+    # BEGIN SOLUTION a1_unbroadcast
+    # BEGIN PROMPT
+    # Two steps: sum away the leading axes that broadcasting prepended (grad has more axes
+    # than shape), then sum over the axes where shape has a 1 but grad does not (keepdims).
+    # END PROMPT
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -93,6 +98,7 @@ def unbroadcast(grad, shape):
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad.reshape(shape)
+    # END SOLUTION
 
 
 class Function:

@@ -67,9 +67,16 @@ def minimax_discriminator_loss(real_logits, fake_logits):
     = BCE(D(y), 1) + BCE(D(G(x)), 0): minimised by D → 1 on real, D → 0 on fake.  Pass
     ``fake_logits`` computed from ``fake.detach()`` so this step does not update G.
     """
+    # BEGIN SOLUTION a6_gan_losses
+    # BEGIN PROMPT
+    # Two binary cross-entropies on logits: real ones against target 1, fake ones against 0.
+    # binary_cross_entropy_with_logits(logits, targets) is imported above; _ones(a) and
+    # _zeros(a) make targets shaped like a.
+    # END PROMPT
     real = binary_cross_entropy_with_logits(real_logits, _ones(real_logits))   # −log σ(a_real)
     fake = binary_cross_entropy_with_logits(fake_logits, _zeros(fake_logits))  # −log(1 − σ(a_fake))
     return real + fake
+    # END SOLUTION
 
 
 #: The non-saturating trick changes only G's loss; D is trained the same way.
@@ -94,7 +101,12 @@ def nonsaturating_generator_loss(fake_logits):
     Same goal as minimax (make D call fakes real) but its gradient w.r.t. the logit is
     −(1 − D(G(x))) ≈ −1 when D rejects the fakes, instead of −D(G(x)) ≈ 0.
     """
+    # BEGIN SOLUTION a6_gan_losses
+    # BEGIN PROMPT
+    # G wants D to call its fakes real: which target does the cross-entropy get?
+    # END PROMPT
     return binary_cross_entropy_with_logits(fake_logits, _ones(fake_logits))
+    # END SOLUTION
 
 
 # ------------------------------------------------------------------ least squares
@@ -171,16 +183,27 @@ def pix2pix_generator_loss(d_fake_logits, fake, target, lambda_l1=100.0, mode='n
     """
     if lambda_l1 < 0:
         raise ValueError(f"pix2pix_generator_loss: lambda_l1 must be >= 0, got {lambda_l1}")
+    # BEGIN SOLUTION a6_pix2pix_loss
+    # BEGIN PROMPT
+    # The adversarial part is generator_loss(d_fake_logits, mode); the L1 part is l1_loss
+    # (imported above) between the output and the target.  Return Pix2PixLoss(total, gan, l1).
+    # END PROMPT
     gan = generator_loss(d_fake_logits, mode)
     l1 = l1_loss(fake, target)
     return Pix2PixLoss(gan + lambda_l1 * l1, gan, l1)
+    # END SOLUTION
 
 
 def pix2pix_discriminator_loss(d_real_logits, d_fake_logits, mode='nonsaturating'):
     """pix2pix's D loss: the GAN discriminator loss halved — Isola et al. halve D's objective
     so that D learns more slowly than G.
     ``d_fake_logits`` must come from ``fake.detach()``."""
+    # BEGIN SOLUTION a6_pix2pix_loss
+    # BEGIN PROMPT
+    # discriminator_loss(d_real_logits, d_fake_logits, mode), scaled as the docstring says.
+    # END PROMPT
     return 0.5 * discriminator_loss(d_real_logits, d_fake_logits, mode)
+    # END SOLUTION
 
 
 __all__ = ['MODES', 'minimax_discriminator_loss', 'nonsaturating_discriminator_loss',

@@ -140,7 +140,7 @@ class Tensor:
                                    f"got shape {self.shape}")
             grad = xp.ones(self.data.shape, dtype=self.data.dtype)
         else:
-            grad = _to_array(grad, self.data.dtype)
+            grad = backend.to_device(_to_array(grad, self.data.dtype), self.device)
             if grad.shape != self.data.shape:
                 raise ValueError(f"backward: grad of shape {tuple(grad.shape)} does not match "
                                  f"tensor of shape {self.shape}")

@@ -295,6 +295,14 @@ def recurrence(layers):
     Exact for conv / pool stacks.  For up-sampling layers it uses j/s, which is
     what a naive calculator reports -- compare with :func:`receptive_field`.
     """
+    # BEGIN SOLUTION a5_receptive_field
+    # BEGIN PROMPT
+    # Start from r = 1, j = 1, start = 0 (as Fractions) and apply the module docstring's
+    # recurrences layer by layer; layer.axis(0) gives the dict g with 'kind', 'k', 's', 'p',
+    # 'd' (and 'f' for up-sampling).  conv / pad / pooling kinds: grow r by (k'-1)·j, then
+    # multiply j by the stride.  'tconv' / 'unpool': divide j by the stride first, then grow.
+    # 'upsample': divide j by g['f'].  Append (r, j, start) after every layer.
+    # END PROMPT
     r, j, start, out = Fraction(1), Fraction(1), Fraction(0), []
     for layer in as_layers(layers):
         g = layer.axis(0)
@@ -309,6 +317,7 @@ def recurrence(layers):
             j = j / g['f']
         out.append((r, j, start))
     return out
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------- questions
@@ -327,11 +336,16 @@ def layers_to_reach(target, layer='conv3x3', max_layers=100_000):
     k_eff = g['d'] * (g['k'] - 1) + 1
     if k_eff == 1 and target > 1:
         raise ValueError(f"layers_to_reach: a 1x1 layer never grows the receptive field (target {target})")
+    # BEGIN SOLUTION a5_receptive_field
+    # BEGIN PROMPT
+    # Apply the recurrence one layer at a time until r reaches the target; return (n, r).
+    # END PROMPT
     r, j = 1, 1
     for n in range(0, max_layers + 1):
         if r >= target:
             return n, r
         r, j = r + (k_eff - 1) * j, j * g['s']
+    # END SOLUTION
     raise ValueError(f"layers_to_reach: {base.name} does not reach {target} within {max_layers} layers")
 
 

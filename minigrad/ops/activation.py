@@ -18,8 +18,13 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION a1_relu_backward
+        # BEGIN PROMPT
+        # forward saved its output; where was the input positive?
+        # END PROMPT
         out, = ctx.saved
         return grad * (out > 0)
+        # END SOLUTION
 
 
 class LeakyReLU(Function):

@@ -41,9 +41,15 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION a1_mul_backward
+        # BEGIN PROMPT
+        # ctx.saved holds what forward saved: (a, b), with None where no gradient needs it.
+        # Return one gradient per input, and None where ctx.needs_input_grad[i] is False.
+        # END PROMPT
         a, b = ctx.saved
         return (grad * b if ctx.needs_input_grad[0] else None,
                 grad * a if ctx.needs_input_grad[1] else None)
+        # END SOLUTION
 
 
 class Div(Function):

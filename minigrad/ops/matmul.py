@@ -32,6 +32,13 @@ class MatMul(Function):
         if ctx.a_ndim == 1:
             grad = grad[..., None, :]
         ga = gb = None
+        # BEGIN SOLUTION a1_matmul_backward
+        # BEGIN PROMPT
+        # Compute ga (only if ctx.needs_input_grad[0]) and gb (only if ctx.needs_input_grad[1]).
+        # Treat a 1-D a as a row a[None, :] and a 1-D b as a column b[:, None], as grad was above;
+        # each gradient must have its input's shape, so drop that added axis again at the end.
+        # xp.swapaxes(m, -1, -2) transposes the last two axes of a batch of matrices.
+        # END PROMPT
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if ctx.b_ndim == 1 else b
             ga = xp.matmul(grad, xp.swapaxes(b2, -1, -2))
@@ -42,4 +49,5 @@ class MatMul(Function):
             gb = xp.matmul(xp.swapaxes(a2, -1, -2), grad)
             if ctx.b_ndim == 1:
                 gb = gb[..., 0]
+        # END SOLUTION
         return ga, gb

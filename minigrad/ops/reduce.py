@@ -37,8 +37,15 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION a1_sum_backward
+        # BEGIN PROMPT
+        # grad has the output's shape; return an array of the input's shape ctx.shape.
+        # ctx.axes are the summed axes and ctx.keepdims says whether they were kept (size 1);
+        # the helper _expand above may be useful, and so may xp.broadcast_to.
+        # END PROMPT
         xp = get_array_module(grad)
         return xp.broadcast_to(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape)
+        # END SOLUTION
 
 
 class Mean(Function):

@@ -138,6 +138,11 @@ def max_unpool2d_forward(x, indices, output_hw):
     xs, idx = to_numpy(x), to_numpy(indices)
     n, c, h, w = xs.shape
     oh, ow = output_hw
+    # BEGIN SOLUTION a4_max_unpool
+    # BEGIN PROMPT
+    # Loop version: zeros of (N, C, Ho·Wo), then one write per input value at its index
+    # in its plane; return it reshaped, on x's backend (_back).
+    # END PROMPT
     y = numpy.zeros((n, c, oh * ow), dtype=xs.dtype)
     for b in range(n):
         for ch in range(c):
@@ -145,11 +150,17 @@ def max_unpool2d_forward(x, indices, output_hw):
                 for j in range(w):
                     y[b, ch, idx[b, ch, i, j]] = xs[b, ch, i, j]
     return _back(y.reshape(n, c, oh, ow), x)
+    # END SOLUTION
 
 
 def max_unpool2d_backward(grad, indices):
     """dx[n, c, i, j] = grad at the position the value was written to."""
     g, idx = to_numpy(grad), to_numpy(indices)
+    # BEGIN SOLUTION a4_max_unpool_backward
+    # BEGIN PROMPT
+    # Loop version of the gather: dx[n, c, i, j] is the gradient at the position
+    # where the forward wrote x[n, c, i, j].
+    # END PROMPT
     n, c, oh, ow = g.shape
     flat = g.reshape(n, c, oh * ow)
     dx = numpy.zeros(idx.shape, dtype=g.dtype)
@@ -159,6 +170,7 @@ def max_unpool2d_backward(grad, indices):
                 for j in range(idx.shape[3]):
                     dx[b, ch, i, j] = flat[b, ch, idx[b, ch, i, j]]
     return _back(dx, grad)
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------- interpolation
