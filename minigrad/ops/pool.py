@@ -269,16 +269,29 @@ def unpool_forward(x, indices, out_hw):
     """Zeros of (N, C, Ho, Wo) with y[n, c].flat[indices[n, c, h, w]] = x[n, c, h, w]."""
     xp = get_array_module(x)
     n, c = x.shape[:2]
+    # BEGIN SOLUTION a4_max_unpool
+    # BEGIN PROMPT
+    # indices[n, c, h, w] is a flat index into plane (n, c) of the output.  Start from zeros
+    # and write every value at its index, with one vectorised assignment: the helper
+    # _flat_plane_index above turns per-plane indices into indices of the flattened output.
+    # END PROMPT
     y = xp.zeros(n * c * out_hw[0] * out_hw[1], dtype=x.dtype)
     y[_flat_plane_index(xp, indices, n * c, out_hw[0] * out_hw[1])] = x.reshape(-1)
     return y.reshape(n, c, *out_hw)
+    # END SOLUTION
 
 
 def unpool_backward(grad, indices):
     """dx[n, c, h, w] = grad[n, c].flat[indices[n, c, h, w]] (a gather)."""
     xp = get_array_module(grad)
+    # BEGIN SOLUTION a4_max_unpool_backward
+    # BEGIN PROMPT
+    # Each input value went to one output position: its gradient is read back from there
+    # (a gather, the mirror of the forward's scatter).
+    # END PROMPT
     n, c, oh, ow = grad.shape
     return grad.reshape(-1)[_flat_plane_index(xp, indices, n * c, oh * ow)].reshape(indices.shape)
+    # END SOLUTION
 
 
 # --------------------------------------------------------------------------- interpolation kernels
