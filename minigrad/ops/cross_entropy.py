@@ -1,0 +1,274 @@
+"""Multi-class cross entropy and NLL: one fused Function for every target kind.
+
+For logits z (N, C[, H, W]) the per-sample (per-pixel) loss against a target
+distribution t over the C classes is
+
+    ℓ = − Σ_c t_c · log softmax(z)_c,        dℓ/dz = softmax(z) − t
+
+with t one-hot for class-index targets (classification, segmentation: the
+lecture's "argmax over labels" is the matching prediction), smoothed for
+``label_smoothing`` and given directly for probability targets (colorization's
+−1/HW Σ_{h,w} Σ_q Z_{h,w,q} log Ẑ_{h,w,q}).  Log-softmax is computed with the
+max subtracted, so logits of ±1e4 stay finite.  The reductions and helpers are
+shared with :mod:`minigrad.ops.loss`.
+"""
+import numpy
+
+from ..backend import get_array_module
+from ..function import Function
+from .loss import _cast_back, _check_float, _check_reduction, _mean_over, _shape
+
+# ------------------------------------------------------- multi-class CE
+def _as_ncm(a):
+    """(C,) -> (1, C, 1);  (N, C, d1, …) -> (N, C, d1·…) (a view when contiguous)."""
+    if a.ndim == 1:
+        return a.reshape(1, a.shape[0], 1)
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _pixels_shape(input_shape):
+    """Shape of the per-sample loss: the input without its class axis."""
+    return () if len(input_shape) == 1 else (input_shape[0],) + tuple(input_shape[2:])
+
+
+def _class_targets(xp, target, n, c, m, ignore_index, op):
+    """Labels as (N, M), a validity mask, and labels with ignored ones replaced by 0 (safe to index)."""
+    y = target.reshape(n, m)
+    valid = y != ignore_index
+    bad = valid & ((y < 0) | (y >= c))
+    if bool(bad.any()):
+        raise ValueError(f"{op}: target holds class {int(y[bad][0])}, outside [0, {c}) "
+                         f"and not ignore_index={ignore_index}")
+    return xp.where(valid, y, 0), valid
+
+
+def _pixel_weight(xp, pixel_weight, pixels_shape, n, m, dtype, op):
+    if pixel_weight is None:
+        return None
+    try:
+        pw = xp.broadcast_to(pixel_weight.astype(dtype, copy=False), pixels_shape)
+    except ValueError:
+        raise ValueError(f"{op}: pixel_weight of shape {tuple(pixel_weight.shape)} does not broadcast "
+                         f"to the per-pixel loss shape {pixels_shape}") from None
+    return pw.reshape(n, m)
+
+
+class CrossEntropy(Function):
+    """Softmax cross entropy over the class axis 1 (axis 0 for an unbatched (C,) input).
+
+    Shapes: input x (N, C, d1, …) logits; write p = softmax(x) and log p = log-softmax
+    (max-shifted: finite for logits of ±1e4).  Each pixel i gets a *weighted target
+    distribution* t_i over the C classes, and
+
+        ℓ_i = −Σ_c t_{i,c} log p_{i,c}           ∂ℓ_i/∂x_{i,c} = p_{i,c} Σ_k t_{i,k} − t_{i,c}
+
+    (softmax − target distribution, scaled by the target's total mass).
+
+    * class indices y_i (ignored where y_i = ignore_index), class weights w, smoothing ε:
+      t_{i,c} = (1 − ε) w_{y_i} [c = y_i] + (ε/C) w_c.   'mean' divides Σ ℓ_i by Σ_i w_{y_i}
+      over non-ignored i — torch's weighted mean, smoothing term included.
+    * probabilities q_i (soft targets, same shape as x):  t_{i,c} = w_c ((1 − ε) q_{i,c} + ε/C);
+      'mean' divides by the number of pixels (torch's probability-target semantics).
+      ∂ℓ_i/∂q_{i,c} = −(1 − ε) w_c log p_{i,c}.
+
+    ``pixel_weight`` v_i (a minigrad extension) multiplies ℓ_i; the 'mean' denominator is unchanged.
+    The losses never materialise log p: Σ_c t_c log p_c = Σ_c t_c s_c − (Σ_c t_c) log Σ_c e^{s_c},
+    with s = x − max x.  Forward keeps p (one input-sized array) for backward.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, weight, pixel_weight, ignore_index=-100, reduction='mean',
+                label_smoothing=0.0):
+        xp = get_array_module(input)
+        op, dt, eps = 'cross_entropy', input.dtype, label_smoothing
+        x = _as_ncm(input)
+        n, c, m = x.shape
+        soft = target.dtype.kind == 'f'
+        w = None if weight is None else weight.astype(dt, copy=False)
+        shifted = x - x.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        lse = e.sum(axis=1, keepdims=True)            # Σ e^s, in [1, C]
+        log_lse = xp.log(lse)[:, 0, :]                 # (N, M)
+        pixels = _pixels_shape(input.shape)
+        pw = _pixel_weight(xp, pixel_weight, pixels, n, m, dt, op)
+        if soft:
+            q = target.astype(dt, copy=False).reshape(n, c, m)
+            t = q * (1 - eps) + eps / c if eps else q
+            if w is not None:
+                t = t * w.reshape(1, c, 1)
+            mass = t.sum(axis=1)                                      # Σ_c t_c, (N, M)
+            loss = mass * log_lse - (t * shifted).sum(axis=1)
+            denom = n * m
+            ctx.save_for_backward(target)
+        else:
+            y, valid = _class_targets(xp, target, n, c, m, ignore_index, op)
+            idx_n = xp.arange(n).reshape(n, 1)
+            idx_m = xp.arange(m).reshape(1, m)
+            shifted_y = shifted[idx_n, y, idx_m]                      # (N, M)
+            valid = valid.astype(dt)                                  # 1.0, or 0.0 where ignored
+            w_y = valid if w is None else w[y] * valid                # w_{y_i}, 0 where ignored
+            loss = (1 - eps) * w_y * (log_lse - shifted_y)
+            if eps:                                                   # ε/C Σ_c w_c (−log p_c)
+                w_sum = c if w is None else w.sum()
+                ws = shifted.sum(axis=1) if w is None else xp.matmul(w, shifted)
+                loss = loss + (eps / c) * valid * (w_sum * log_lse - ws)
+            denom = w_y.sum()
+            ctx.save_for_backward(y, valid, w_y)
+        if pw is not None:
+            loss = loss * pw
+        if ctx.requires_grad:
+            ctx.soft, ctx.w, ctx.pw, ctx.eps, ctx.denom = soft, w, pw, eps, denom
+            ctx.reduction, ctx.shape, ctx.target_dtype = reduction, input.shape, target.dtype
+            ctx.mass = mass if soft else None
+            if ctx.needs_input_grad[0]:
+                e /= lse                                              # e^s / Σ e^s = softmax, in place
+            ctx.p = e if ctx.needs_input_grad[0] else None
+            ctx.logp = shifted - log_lse[:, None, :] if soft and ctx.needs_input_grad[1] else None
+        if reduction == 'none':
+            return loss.reshape(pixels)
+        total = xp.asarray(loss.sum(), dtype=dt)
+        return _mean_over(total, denom) if reduction == 'mean' else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, w, pw, eps = ctx.p, ctx.w, ctx.pw, ctx.eps
+        xp = get_array_module(grad)
+        n, c, m = (p if p is not None else ctx.logp).shape
+        if ctx.reduction == 'none':
+            coef = grad.reshape(n, m)
+        else:
+            coef = xp.broadcast_to(grad / ctx.denom if ctx.reduction == 'mean' else grad, (n, m))
+        if pw is not None:
+            coef = coef * pw
+        gx = gq = None
+        if ctx.soft:
+            target, = ctx.saved
+            q = target.astype(coef.dtype, copy=False).reshape(n, c, m)
+            t = q * (1 - eps) + eps / c if eps else q
+            if w is not None:
+                t = t * w.reshape(1, c, 1)
+            if p is not None:                                         # (p·Σt − t)·coef, in place
+                gx = p * ctx.mass[:, None, :]
+                gx -= t
+                gx *= coef[:, None, :]
+            if ctx.logp is not None:
+                wl = ctx.logp if w is None else ctx.logp * w.reshape(1, c, 1)
+                gq = _cast_back(-(1 - eps) * wl * coef[:, None, :], ctx.target_dtype).reshape(ctx.shape)
+        elif p is not None:
+            y, valid, w_y = ctx.saved
+            hit = (1 - eps) * w_y                                     # weight on the true class
+            mass = hit + (eps * valid if w is None else (eps / c) * w.sum() * valid)
+            gx = p * (coef * mass)[:, None, :]
+            if eps:
+                spread = (eps / c) * (coef * valid)[:, None, :]
+                gx -= spread if w is None else spread * w.reshape(1, c, 1)
+            gx[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)] -= coef * hit
+        if gx is not None:
+            gx = gx.reshape(ctx.shape)
+        return gx, gq, None, None
+
+
+class NLLLoss(Function):
+    """Negative log likelihood of log-probabilities x (N, C, d1, …) (or (C,)):
+    ℓ_i = −w_{y_i} x_{i, y_i} (0 where y_i = ignore_index);  'mean' divides by Σ_i w_{y_i}.
+    ∂ℓ_i/∂x_{i,c} = −w_{y_i} [c = y_i]."""
+
+    @staticmethod
+    def forward(ctx, input, target, weight, ignore_index=-100, reduction='mean'):
+        xp = get_array_module(input)
+        x = _as_ncm(input)
+        n, c, m = x.shape
+        y, valid = _class_targets(xp, target, n, c, m, ignore_index, 'nll_loss')
+        valid = valid.astype(input.dtype)
+        w_y = valid if weight is None else weight.astype(input.dtype)[y] * valid
+        loss = -w_y * x[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)]
+        denom = w_y.sum()
+        ctx.save_for_backward(y, w_y)
+        ctx.reduction, ctx.shape, ctx.denom = reduction, input.shape, denom
+        if reduction == 'none':
+            return loss.reshape(_pixels_shape(input.shape))
+        total = xp.asarray(loss.sum(), dtype=input.dtype)
+        return _mean_over(total, denom) if reduction == 'mean' else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, w_y = ctx.saved
+        xp = get_array_module(grad)
+        n, m = y.shape
+        c = ctx.shape[0] if len(ctx.shape) == 1 else ctx.shape[1]
+        if ctx.reduction == 'none':
+            coef = grad.reshape(n, m)
+        else:
+            coef = grad / ctx.denom if ctx.reduction == 'mean' else grad
+        gx = xp.zeros((n, c, m), dtype=grad.dtype)
+        gx[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)] = -coef * w_y
+        return gx.reshape(ctx.shape), None, None
+
+
+def _check_class_input(input, target, weight, op, allow_soft):
+    _check_float(input, op)
+    shape = _shape(input)
+    if len(shape) == 0:
+        raise ValueError(f"{op}: input must have a class axis: (C,), (N, C) or (N, C, d1, ...), got a scalar")
+    c = shape[0] if len(shape) == 1 else shape[1]
+    tdtype = numpy.dtype(getattr(target, 'dtype', numpy.float64))
+    if tdtype.kind == 'f':
+        if not allow_soft:
+            raise TypeError(f"{op}: target must hold integer class indices, got dtype {tdtype}")
+        if _shape(target) != shape:
+            raise ValueError(f"{op}: a floating-point target holds class probabilities and must have "
+                             f"the input's shape {shape}, got {_shape(target)} (for class indices "
+                             f"use an integer target of shape {_pixels_shape(shape)})")
+    elif tdtype.kind in 'iu':
+        if _shape(target) != _pixels_shape(shape):
+            raise ValueError(f"{op}: input of shape {shape} needs integer class indices of shape "
+                             f"{_pixels_shape(shape)}, got target of shape {_shape(target)}")
+    else:
+        raise TypeError(f"{op}: target must be integer class indices or float probabilities, got dtype {tdtype}")
+    if weight is not None and _shape(weight) != (c,):
+        raise ValueError(f"{op}: weight must have one entry per class, shape ({c},), got {_shape(weight)}")
+
+
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction='mean',
+                  label_smoothing=0.0, pixel_weight=None):
+    """Softmax cross entropy, as torch.nn.functional.cross_entropy — one fused op.
+
+    input : logits (N, C), (N, C, H, W) (one distribution per pixel: segmentation,
+            colorization) or (C,) unbatched.  Any logits are fine, even ±1e4.
+    target: either integer class indices of shape (N,), (N, H, W) or () — pixels equal to
+            ``ignore_index`` contribute nothing — or float class *probabilities* of the
+            input's shape (soft targets; ``ignore_index`` does not apply to them).
+    weight: (C,) class weights w.  'mean' is then torch's weighted mean
+            Σ_i w_{y_i} ℓ_i / Σ_i w_{y_i} over non-ignored i (soft targets: divide by N·H·W).
+    label_smoothing ε: the target becomes (1 − ε)·target + ε/C (uniform), exactly as torch,
+            weights included.
+    pixel_weight (minigrad extension, not in torch): a per-pixel weight map v of shape
+            (N, H, W) (anything broadcastable to the per-pixel loss) multiplying each pixel's
+            loss — Zhang et al.'s class rebalancing, v_{h,w} = w(argmax_q Z_{h,w,q}).  The
+            'mean' denominator is unchanged, so with soft targets
+                cross_entropy(Ẑ_logits, Z, pixel_weight=v) = −1/(N·H·W) Σ v_{h,w} Σ_q Z_{h,w,q} log Ẑ_{h,w,q},
+            the lecture's colorization loss (times v).  Not differentiated.
+
+    Gradient w.r.t. the logits: (softmax − target distribution) times each pixel's weight and
+    the reduction's scale; soft targets also receive a gradient, as in torch.
+    """
+    op = 'cross_entropy'
+    _check_reduction(reduction, op)
+    _check_class_input(input, target, weight, op, allow_soft=True)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    return CrossEntropy.apply(input, target, weight, pixel_weight, ignore_index=int(ignore_index),
+                              reduction=reduction, label_smoothing=float(label_smoothing))
+
+
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction='mean'):
+    """Negative log likelihood of log-probabilities (the output of log_softmax):
+    ℓ_i = −w_{y_i}·input[i, y_i]; 'mean' is Σ ℓ_i / Σ w_{y_i} over non-ignored i, as torch.
+    nll_loss(log_softmax(x, 1), y) == cross_entropy(x, y)."""
+    op = 'nll_loss'
+    _check_reduction(reduction, op)
+    _check_class_input(input, target, weight, op, allow_soft=False)
+    return NLLLoss.apply(input, target, weight, ignore_index=int(ignore_index), reduction=reduction)
+
+
+__all__ = ['cross_entropy', 'nll_loss']
