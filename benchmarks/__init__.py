@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks for minigrad (run the files as scripts)."""

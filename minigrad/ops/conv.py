@@ -1,0 +1,503 @@
+"""2-D convolution and transposed convolution: im2col + one GEMM.
+
+Shapes (PyTorch's layouts, NCHW)::
+
+    conv2d            x (N, C, H, W),   w (O, C/g, kH, kW)  ->  y (N, O, Ho, Wo)
+    conv_transpose2d  x (N, C, H, W),   w (C, O/g, kH, kW)  ->  y (N, O, Ho, Wo)
+
+with g groups, stride s, dilation d and padding p per axis.
+
+The forward formula of a convolution (a cross-correlation, as in every
+framework), for output channel o in group G(o) and output pixel (h, w)::
+
+    y[n,o,h,w] = b[o] + Σ_{c∈G(o), i, j} w[o,c,i,j] · xpad[n, c, s·h + d·i, s·w + d·j]
+
+**im2col.** Copy every receptive field into a column: ``cols`` has one row
+per (c, i, j) and one column per output pixel (n, h, w), i.e. shape
+(C·kH·kW, N·Ho·Wo).  The copy is ONE assignment from a strided *view* of the
+padded input (``as_strided``: no data moves until the copy).  The whole
+convolution is then one matrix product per group::
+
+    y (O, N·Ho·Wo) = w (O, C·kH·kW) @ cols (C·kH·kW, N·Ho·Wo)
+
+**Gradients** of that product are two more matrix products::
+
+    dL/dw    = g (O, N·Ho·Wo) @ colsᵀ                 (weight gradient)
+    dL/dcols = wᵀ (C·kH·kW, O) @ g (O, N·Ho·Wo)       (then col2im)
+
+``col2im`` adds every column back onto the pixel it was copied from: one
+strided ``+=`` per kernel offset (i, j), kH·kW in all.  For stride 1 the same
+input gradient is also an ordinary convolution of the (padded) output gradient
+with the spatially flipped, channel-swapped kernel ("full" correlation); that
+needs no scatter-add and is faster, so stride-1 layers use it.
+
+**Transposed convolution is the input gradient of a convolution** (and a
+convolution's input gradient is a transposed convolution): conv_transpose2d's
+forward calls :func:`conv_input_grad`, its backward calls :func:`conv_forward`
+(input gradient) and :func:`conv_weight_grad`.  One mechanism, three kernels.
+
+Speed notes (this is the hot path of every lesson): float32 stays float32;
+``cols`` is laid out so the GEMMs need no transposed copy; on the CPU the big
+scratch buffers (``cols``, GEMM results) are reused between calls, because
+touching freshly mapped memory costs page faults that can double the time of
+the copy.  Scratch buffers are overwritten completely before each use and are
+never returned or saved for backward.  Everything uses ``xp`` from the inputs,
+so it runs on CuPy unchanged (there the memory pool already recycles memory).
+"""
+import threading
+
+from ..backend import get_array_module
+from ..function import Function
+
+# --------------------------------------------------------------------------- scratch memory
+
+
+class _Scratch(threading.local):
+    """Per-thread reusable NumPy buffers, one per (slot, dtype)."""
+
+    def __init__(self):
+        self.buffers = {}
+
+
+_scratch = _Scratch()
+
+
+def _buffer(xp, slot, shape, dtype):
+    """An uninitialised array of ``shape``; on NumPy a view of a reused buffer.
+
+    Callers overwrite it completely and never let it escape (not returned, not
+    saved): the next call with the same ``slot`` writes over it.
+    """
+    size = 1
+    for n in shape:
+        size *= n
+    if xp.__name__ != 'numpy':
+        return xp.empty(shape, dtype=dtype)
+    key = (slot, xp.dtype(dtype).str)
+    buf = _scratch.buffers.get(key)
+    if buf is None or buf.size < size:
+        buf = xp.empty(size, dtype=dtype)
+        _scratch.buffers[key] = buf
+    return buf[:size].reshape(shape)
+
+
+def clear_scratch():
+    """Free the reused scratch buffers of this thread (they regrow on the next conv)."""
+    _scratch.buffers.clear()
+
+
+# --------------------------------------------------------------------------- array kernels
+
+
+def pad2d(x, top, bottom, left, right, slot=None):
+    """Zero-pad the last two axes; a negative amount crops instead.
+
+    Returns ``x`` itself when nothing changes, a view when only cropping.  With
+    ``slot`` the result lives in a scratch buffer (use it only transiently).
+    """
+    if top == bottom == left == right == 0:
+        return x
+    xp = get_array_module(x)
+    h, w = x.shape[-2:]
+    # First crop (negative amounts), then pad (positive amounts).
+    x = x[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+    top, bottom, left, right = (max(v, 0) for v in (top, bottom, left, right))
+    if top == bottom == left == right == 0:
+        return x
+    h, w = x.shape[-2:]
+    shape = x.shape[:-2] + (h + top + bottom, w + left + right)
+    if slot is None:
+        out = xp.zeros(shape, dtype=x.dtype)
+    else:  # a reused buffer: zero the four borders (stale values there), copy the inside
+        out = _buffer(xp, slot, shape, x.dtype)
+        out[..., :top, :] = 0
+        out[..., top + h:, :] = 0
+        out[..., top:top + h, :left] = 0
+        out[..., top:top + h, left + w:] = 0
+    out[..., top:top + h, left:left + w] = x
+    return out
+
+
+def windows(xpad, kernel, out_hw, stride, dilation):
+    """Strided view of shape (C, kH, kW, N, Ho, Wo): element [c,i,j,n,h,w] is
+    ``xpad[n, c, s·h + d·i, s·w + d·j]``.  No copy; do not write to it."""
+    xp = get_array_module(xpad)
+    # BEGIN SOLUTION a3_im2col
+    # BEGIN PROMPT
+    # xpad.strides gives the bytes to step along each axis of xpad (N, C, Hp, Wp).  Build the
+    # view's shape, then for each of its six axes ask: one step along it moves how far in xpad?
+    # xp.lib.stride_tricks.as_strided(xpad, shape, strides) makes the view without copying.
+    # END PROMPT
+    sn, sc, sh, sw = xpad.strides
+    shape = (xpad.shape[1], kernel[0], kernel[1], xpad.shape[0], out_hw[0], out_hw[1])
+    strides = (sc, sh * dilation[0], sw * dilation[1], sn, sh * stride[0], sw * stride[1])
+    return xp.lib.stride_tricks.as_strided(xpad, shape, strides)
+    # END SOLUTION
+
+
+def im2col(xpad, kernel, out_hw, stride, dilation, slot='cols'):
+    """cols (C·kH·kW, N·Ho·Wo) of the already padded input, in a scratch buffer."""
+    xp = get_array_module(xpad)
+    view = windows(xpad, kernel, out_hw, stride, dilation)
+    cols = _buffer(xp, slot, view.shape, xpad.dtype)
+    cols[...] = view  # the one copy: every receptive field becomes a column
+    return cols.reshape(view.shape[0] * kernel[0] * kernel[1], -1)
+
+
+def col2im(dcols, pad_shape, kernel, out_hw, stride, dilation):
+    """Adjoint of im2col: sum each column back onto the padded-input pixels it came from.
+
+    ``dcols`` (C·kH·kW, N·Ho·Wo) -> array of ``pad_shape`` (N, C, Hp, Wp).  One
+    strided ``+=`` per kernel offset (i, j); overlapping windows accumulate.
+    The sums run in a (C, N, Hp, Wp) buffer, the axis order of ``dcols``, so
+    both sides of each ``+=`` walk memory in the same order; the result is a
+    transposed view of that buffer.
+    """
+    xp = get_array_module(dcols)
+    n, c = pad_shape[:2]
+    (kh, kw), (ho, wo), (sh, sw), (dh, dw) = kernel, out_hw, stride, dilation
+    # BEGIN SOLUTION a3_col2im
+    # BEGIN PROMPT
+    # Reshape dcols to (C, kH, kW, N, Ho, Wo).  For each kernel offset (i, j) the Ho x Wo
+    # values land on rows i·dh, i·dh + sh, … and columns j·dw, j·dw + sw, … of the padded
+    # input: one strided slice per offset, added with += (windows overlap).  Return an array
+    # of pad_shape (N, C, Hp, Wp).
+    # END PROMPT
+    dcols = dcols.reshape(c, kh, kw, n, ho, wo)
+    out = xp.zeros((c, n) + tuple(pad_shape[2:]), dtype=dcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            out[:, :, rows, cols] += dcols[:, i, j]
+    return out.transpose(1, 0, 2, 3)
+    # END SOLUTION
+
+
+def conv_out_size(size, kernel, stride, pad_before, pad_after, dilation):
+    """floor((size + pads − d·(k−1) − 1) / s) + 1 output positions along one axis."""
+    return (size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _trailing_pad(out_size, in_size, kernel, stride, pad_before, dilation):
+    """The after-padding (negative = crop) for which exactly ``out_size`` windows
+    fit in ``in_size`` and the last one ends on the last row."""
+    return (out_size - 1) * stride + dilation * (kernel - 1) + 1 - pad_before - in_size
+
+
+def conv_forward(x, w, bias, stride, padding, dilation, groups):
+    """y = conv(x, w) + b as im2col + one GEMM per group (batched in one call).
+
+    ``padding`` = (top, bottom, left, right), negative entries crop.
+    Returns a fresh (N, O, Ho, Wo).
+    """
+    xp = get_array_module(x, w, bias)
+    xpad = pad2d(x, *padding, slot='xpad')
+    n = x.shape[0]
+    o, _, kh, kw = w.shape
+    ho = conv_out_size(xpad.shape[2], kh, stride[0], 0, 0, dilation[0])
+    wo = conv_out_size(xpad.shape[3], kw, stride[1], 0, 0, dilation[1])
+    cols = im2col(xpad, (kh, kw), (ho, wo), stride, dilation)
+    # BEGIN SOLUTION a3_conv_gemm
+    # BEGIN PROMPT
+    # cols is (C·kH·kW, N·Ho·Wo), rows ordered (c, i, j), columns (n, h, w).  Per group: a
+    # (O/g, C/g·kH·kW) matrix of weights times that group's rows of cols (xp.matmul batches
+    # over a leading group axis).  The product is (O, N·Ho·Wo): reorder it to (N, O, Ho, Wo),
+    # add the bias, return a fresh array (cols is a reused scratch buffer).
+    # END PROMPT
+    cols = cols.reshape(groups, -1, cols.shape[1])          # (g, C/g·kH·kW, N·Ho·Wo)
+    wmat = w.reshape(groups, o // groups, -1)                # (g, O/g, C/g·kH·kW)
+    if n == 1:  # (O, 1·Ho·Wo) already is NCHW: multiply straight into the output
+        y = xp.matmul(wmat, cols).reshape(1, o, ho, wo)
+        if bias is not None:
+            y += bias.reshape(1, o, 1, 1)
+        return y
+    prod = xp.matmul(wmat, cols, out=_buffer(xp, 'gemm', (groups, o // groups, cols.shape[2]), x.dtype))
+    prod = prod.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)  # (N, O, Ho, Wo) view
+    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    if bias is None:
+        y[...] = prod
+    else:
+        xp.add(prod, bias.reshape(1, o, 1, 1), out=y)       # bias add fused with the layout copy
+    return y
+    # END SOLUTION
+
+
+def channels_first(g, slot='gT'):
+    """(N, O, Ho, Wo) -> (O, N·Ho·Wo) in a scratch buffer (the layout of the GEMMs)."""
+    xp = get_array_module(g)
+    out = _buffer(xp, slot, (g.shape[1], g.shape[0]) + g.shape[2:], g.dtype)
+    out[...] = g.transpose(1, 0, 2, 3)
+    return out.reshape(g.shape[1], -1)
+
+
+def flip_swap(w, groups):
+    """(O, C/g, kH, kW) -> (C, O/g, kH, kW) flipped in space: the kernel of the
+    'full' correlation that maps an output gradient back to the input."""
+    o, cg, kh, kw = w.shape
+    w = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    return w.reshape(groups * cg, o // groups, kh, kw)[:, :, ::-1, ::-1]
+
+
+def conv_input_grad(g, w, in_hw, stride, pad_before, dilation, groups, g_first=None, method=None):
+    """dL/dx of y = conv(x, w): shape (N, C, H, W) for ``in_hw`` = (H, W).
+
+    This IS the transposed convolution of ``g`` with ``w``.  Formula::
+
+        dx[n,c,h',w'] = Σ_{o,i,j : s·h + d·i − p = h', ...} w[o,c,i,j] · g[n,o,h,w]
+
+    Stride 1: a convolution of g, padded by d·(k−1)−p (negative crops), with
+    :func:`flip_swap` (w).  Otherwise: dcols = wᵀ @ g, then :func:`col2im`.
+    ``g_first`` optionally passes ``channels_first(g)`` when already computed;
+    ``method`` ('full' or 'col2im') overrides the choice (tests use both).
+    """
+    xp = get_array_module(g, w)
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    (h, wd), (pt, pl) = in_hw, pad_before
+    pb = _trailing_pad(ho, h, kh, stride[0], pt, dilation[0])
+    pr = _trailing_pad(wo, wd, kw, stride[1], pl, dilation[1])
+    if method is None:
+        method = 'full' if stride == (1, 1) else 'col2im'
+    if method == 'full' and stride == (1, 1):
+        full = (dilation[0] * (kh - 1) - pt, dilation[0] * (kh - 1) - pb,
+                dilation[1] * (kw - 1) - pl, dilation[1] * (kw - 1) - pr)
+        w_flip = xp.ascontiguousarray(flip_swap(w, groups))
+        return conv_forward(g, w_flip, None, (1, 1), full, dilation, groups)
+    if g_first is None:
+        g_first = channels_first(g)
+    # BEGIN SOLUTION a3_conv_gemm
+    # BEGIN PROMPT
+    # dcols (g, C/g·kH·kW, N·Ho·Wo) = dL/dcols: per group, the transposed weight matrix times
+    # g_first, the output gradient as (O, N·Ho·Wo).  col2im then sends it back to the pixels.
+    # END PROMPT
+    wmat = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)          # (g, C/g·kH·kW, O/g)
+    dcols = xp.matmul(wmat, g_first.reshape(groups, o // groups, -1),
+                      out=_buffer(xp, 'dcols', (groups, cg * kh * kw, n * ho * wo), g.dtype))
+    # END SOLUTION
+    # Pad at least enough that (a) every window fits and (b) every input row exists.
+    hp, wp = pt + h + max(pb, 0), pl + wd + max(pr, 0)
+    dxpad = col2im(dcols, (n, groups * cg, hp, wp), (kh, kw), (ho, wo), stride, dilation)
+    return xp.ascontiguousarray(dxpad[:, :, pt:pt + h, pl:pl + wd])
+
+
+def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, g_first=None):
+    """dL/dw = g @ colsᵀ per group, shape (O, C/g, kH, kW); cols are x's (padded) windows."""
+    xp = get_array_module(x, g)
+    n, o, ho, wo = g.shape
+    c = x.shape[1]
+    xpad = pad2d(x, *padding, slot='xpad')
+    cols = im2col(xpad, kernel, (ho, wo), stride, dilation)
+    # BEGIN SOLUTION a3_conv_gemm
+    # BEGIN PROMPT
+    # dL/dw per group: the output gradient as (O/g, N·Ho·Wo) times the transposed columns;
+    # channels_first(g) gives (O, N·Ho·Wo).  Return it shaped like the weight.
+    # END PROMPT
+    cols = cols.reshape(groups, -1, cols.shape[1])                  # (g, C/g·kH·kW, N·Ho·Wo)
+    if g_first is None:
+        g_first = channels_first(g)
+    g_mat = g_first.reshape(groups, o // groups, -1)                # (g, O/g, N·Ho·Wo)
+    if cols.shape[2] >= cols.shape[1]:
+        # A long sum (over N·Ho·Wo pixels) into a small result: OpenBLAS threads meet at
+        # every block of the sum in the orientation g @ colsᵀ and stall when a core is
+        # busy elsewhere (10-20x slower); (cols @ gᵀ)ᵀ gives the same numbers without that.
+        dw = xp.matmul(cols, g_mat.transpose(0, 2, 1)).transpose(0, 2, 1)
+    else:
+        dw = xp.matmul(g_mat, cols.transpose(0, 2, 1))
+    return xp.ascontiguousarray(dw).reshape(o, c // groups, kernel[0], kernel[1])
+    # END SOLUTION
+
+
+def bias_grad(g):
+    """dL/db[o] = Σ_{n,h,w} g[n,o,h,w]."""
+    return g.sum(axis=(0, 2, 3))
+
+
+# --------------------------------------------------------------------------- Functions
+
+
+class Conv2d(Function):
+    """y = conv2d(x, w, b): x (N, C, H, W), w (O, C/g, kH, kW), b (O,) -> y (N, O, Ho, Wo).
+
+    y[n,o,h,w] = b[o] + Σ_{c in o's group, i, j} w[o,c,i,j] · xpad[n, c, s·h + d·i, s·w + d·j],
+    Ho = floor((H + pad_top + pad_bottom − d·(kH−1) − 1) / s) + 1 (same for Wo).
+
+    Gradients (g = dL/dy):  dL/dw = g @ colsᵀ;  dL/db = Σ_{n,h,w} g;
+    dL/dx = conv_transpose2d(g, w) (see :func:`conv_input_grad`).
+    ``padding`` here is (top, bottom, left, right); use :func:`conv2d` for torch's arguments.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+        y = conv_forward(x, w, b, stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        ctx.params = (tuple(x.shape[2:]), stride, padding, dilation, groups)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved
+        in_hw, stride, padding, dilation, groups = ctx.params
+        need_x, need_w, need_b = ctx.needs_input_grad
+        g_first = channels_first(grad) if need_w or (need_x and stride != (1, 1)) else None
+        dw = conv_weight_grad(x, grad, w.shape[2:], stride, padding, dilation, groups, g_first) if need_w else None
+        dx = conv_input_grad(grad, w, in_hw, stride, (padding[0], padding[2]), dilation, groups,
+                             g_first) if need_x else None
+        db = bias_grad(grad) if need_b else None
+        return dx, dw, db
+
+
+class ConvTranspose2d(Function):
+    """y = conv_transpose2d(x, w, b): x (N, C, H, W), w (C, O/g, kH, kW) -> y (N, O, Ho, Wo).
+
+    The adjoint of a convolution from O to C channels with the same w, stride,
+    padding and dilation: every input pixel scatters a weighted copy of the kernel,
+    y[n, o, s·h + d·i − p, s·w + d·j − p] += x[n,c,h,w] · w[c,o,i,j]  (+ b[o]),
+    Ho = (H − 1)·s − 2p + d·(kH − 1) + output_padding + 1.
+
+    Gradients (g = dL/dy):  dL/dx = conv2d(g, w) (same stride/padding/dilation);
+    dL/dw[c,o,i,j] = Σ x[n,c,h,w] · gpad[n, o, s·h + d·i, s·w + d·j];  dL/db = Σ_{n,h,w} g.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1),
+                groups=1):
+        out_hw = tuple((x.shape[2 + a] - 1) * stride[a] - 2 * padding[a] + dilation[a] * (w.shape[2 + a] - 1)
+                       + output_padding[a] + 1 for a in range(2))
+        y = conv_input_grad(x, w, out_hw, stride, padding, dilation, groups)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x, w)
+        ctx.params = (stride, padding, dilation, groups)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved
+        stride, (pt, pl), dilation, groups = ctx.params
+        need_x, need_w, need_b = ctx.needs_input_grad
+        kh, kw = w.shape[2:]
+        pb = _trailing_pad(x.shape[2], grad.shape[2], kh, stride[0], pt, dilation[0])
+        pr = _trailing_pad(x.shape[3], grad.shape[3], kw, stride[1], pl, dilation[1])
+        padding = (pt, pb, pl, pr)
+        dx = conv_forward(grad, w, None, stride, padding, dilation, groups) if need_x else None
+        dw = conv_weight_grad(grad, x, (kh, kw), stride, padding, dilation, groups) if need_w else None
+        db = bias_grad(grad) if need_b else None
+        return dx, dw, db
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def _pair(value, name, op, minimum):
+    """int or pair of ints -> (a, b), each >= minimum, else ValueError."""
+    pair = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return pair
+
+
+def _check_common(op, x, weight, bias, groups):
+    """Shapes, dtypes and groups shared by conv2d and conv_transpose2d."""
+    for name, a in (('input', x), ('weight', weight), ('bias', bias)):
+        if a is not None and not hasattr(a, 'shape'):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(a).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(weight.shape)}")
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    for name, a in (('input', x), ('weight', weight), ('bias', bias)):
+        if a is not None and a.dtype.kind != 'f':
+            raise TypeError(f"{op}: {name} must be a floating-point array, got dtype {a.dtype}")
+    if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype):
+        raise TypeError(f"{op}: input, weight and bias must share one dtype, got {x.dtype}, {weight.dtype}"
+                        f"{', ' + str(bias.dtype) if bias is not None else ''}")
+
+
+def _check_bias(op, bias, channels, x, weight):
+    if bias is not None and tuple(bias.shape) != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},) for input {tuple(x.shape)} and weight "
+                         f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution, as ``torch.nn.functional.conv2d``.
+
+    x (N, C, H, W), weight (O, C/groups, kH, kW), bias (O,) or None -> (N, O, Ho, Wo).
+    ``stride``, ``dilation``: int or pair; ``padding``: int, pair, 'valid' (= 0) or
+    'same' (stride 1 only; output size = input size; when the total padding
+    d·(k−1) is odd the extra row/column goes to the bottom/right, like torch).
+
+    A 1x1 kernel is a per-pixel linear layer over channels:
+    ``conv2d(x, w)[n, :, h, w] == w[:, :, 0, 0] @ x[n, :, h, w] (+ b)``.
+    """
+    op = 'conv2d'
+    _check_common(op, x, weight, bias, groups)
+    s = _pair(stride, 'stride', op, 1)
+    d = _pair(dilation, 'dilation', op, 1)
+    (n, c, h, w), (o, cg, kh, kw) = x.shape, weight.shape
+    if cg * groups != c:
+        raise ValueError(f"{op}: input has {c} channels but weight {tuple(weight.shape)} with groups={groups} "
+                         f"expects {cg * groups} (input shape {tuple(x.shape)})")
+    if o % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the {o} output channels of weight "
+                         f"{tuple(weight.shape)}")
+    _check_bias(op, bias, o, x, weight)
+    if isinstance(padding, str):
+        if padding == 'valid':
+            pad4 = (0, 0, 0, 0)
+        elif padding == 'same':
+            if s != (1, 1):
+                raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride!r}")
+            th, tw = d[0] * (kh - 1), d[1] * (kw - 1)
+            pad4 = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+        else:
+            raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    else:
+        ph, pw = _pair(padding, 'padding', op, 0)
+        pad4 = (ph, ph, pw, pw)
+    eh, ew = d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1
+    if eh > h + pad4[0] + pad4[1] or ew > w + pad4[2] + pad4[3]:
+        raise ValueError(f"{op}: kernel {kh}x{kw} (dilated extent {eh}x{ew}) is larger than the padded input "
+                         f"{h + pad4[0] + pad4[1]}x{w + pad4[2] + pad4[3]} (input {tuple(x.shape)}, "
+                         f"padding {padding!r})")
+    return Conv2d.apply(x, weight, bias, stride=s, padding=pad4, dilation=d, groups=groups)
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
+
+    x (N, C, H, W), weight (C, O/groups, kH, kW), bias (O,) or None -> (N, O, Ho, Wo) with
+    Ho = (H − 1)·stride − 2·padding + dilation·(kH − 1) + output_padding + 1.
+    ``output_padding`` (< stride or < dilation) adds rows/columns at the bottom/right to pick
+    one of the input sizes that a strided conv maps to the same output size.
+    """
+    op = 'conv_transpose2d'
+    _check_common(op, x, weight, bias, groups)
+    s = _pair(stride, 'stride', op, 1)
+    d = _pair(dilation, 'dilation', op, 1)
+    p = _pair(padding, 'padding', op, 0)
+    op_ = _pair(output_padding, 'output_padding', op, 0)
+    (n, c, h, w), (ci, og, kh, kw) = x.shape, weight.shape
+    if ci != c:
+        raise ValueError(f"{op}: input has {c} channels but weight {tuple(weight.shape)} expects {ci} "
+                         f"(weight layout is (C_in, C_out/groups, kH, kW); input {tuple(x.shape)})")
+    if c % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the {c} input channels (input {tuple(x.shape)}, "
+                         f"weight {tuple(weight.shape)})")
+    _check_bias(op, bias, og * groups, x, weight)
+    for k in range(2):
+        if op_[k] >= s[k] and op_[k] >= d[k]:
+            raise ValueError(f"{op}: output_padding must be smaller than stride or dilation, got "
+                             f"output_padding={output_padding!r}, stride={stride!r}, dilation={dilation!r}")
+    out_hw = tuple((size - 1) * s[a] - 2 * p[a] + d[a] * (ks - 1) + op_[a] + 1
+                   for a, (size, ks) in enumerate(((h, kh), (w, kw))))
+    if min(out_hw) < 1:
+        raise ValueError(f"{op}: output size {out_hw} is not positive for input {tuple(x.shape)}, weight "
+                         f"{tuple(weight.shape)}, stride={stride!r}, padding={padding!r}")
+    return ConvTranspose2d.apply(x, weight, bias, stride=s, padding=p, output_padding=op_, dilation=d,
+                                 groups=groups)
