@@ -75,6 +75,25 @@ def progress(iterable, desc, total=None):
                 disable=os.environ.get('MINIGRAD_NO_PROGRESS') == '1')
 
 
+def one_blas_thread(*preload):
+    """Limit BLAS and OpenMP to one thread inside the block; a no-op without threadpoolctl.
+
+    The lessons' GEMMs are small; on a 2-core machine OpenBLAS's second thread made
+    a pix2pix step 8-20x slower whenever the other core was busy (0.05 s vs 1.0 s).
+    threadpoolctl can only limit libraries already loaded, so modules that bring
+    their own (e.g. scikit-learn's OpenMP) are imported first: name them in ``preload``.
+    """
+    import contextlib
+    import importlib
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    for name in preload:
+        importlib.import_module(name)
+    return threadpool_limits(1)
+
+
 def _plain(v):
     if hasattr(v, 'item') and getattr(v, 'size', 2) == 1:
         return v.item()

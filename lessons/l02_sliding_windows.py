@@ -18,7 +18,6 @@ import time
 import numpy as np
 
 import minigrad as mg
-import minigrad.functional as F
 from minigrad import nn
 from minigrad.calc.redundancy import coverage, enumerate_coverage, redundancy
 from lessons.common import Lesson, progress
