@@ -1,5 +1,6 @@
-"""pix2pix: a conditional GAN learns the loss.  Labels -> facades and edges -> photos, trained
-with L1 alone and with cGAN + L1 (λ = 100, Adam 2e-4, betas (0.5, 0.999)).
+"""pix2pix: a conditional GAN learns the loss, and its output is sharper than L1 alone.
+
+Labels -> facades and edges -> photos, trained with L1 alone and with cGAN + L1 (λ = 100, Adam 2e-4, betas (0.5, 0.999)).
 
 Lecture: "Regressing to pixel values doesn't work" / "G's perspective: D is a loss function.
 Rather than being hand-designed, it is learned" / arg min_G max_D E[log D(x, G(x)) + log(1 − D(x, y))].

@@ -1,4 +1,6 @@
-"""Embeddings: a small CNN trained on real handwritten digits; t-SNE of an early layer and of
+"""Embeddings: a CNN's last-layer code groups images by what they show.
+
+A small CNN trained on real handwritten digits; t-SNE of an early layer and of
 the last layer (the "CNN code"), and nearest neighbours in code space versus pixel space.
 
 Lecture: "Deep nets are data transformers … each layer is a different representation of
