@@ -439,7 +439,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_common(op, x, weight, bias, groups)
     s = _pair(stride, 'stride', op, 1)
     d = _pair(dilation, 'dilation', op, 1)
-    (n, c, h, w), (o, cg, kh, kw) = x.shape, weight.shape
+    (_, c, h, w), (o, cg, kh, kw) = x.shape, weight.shape
     if cg * groups != c:
         raise ValueError(f"{op}: input has {c} channels but weight {tuple(weight.shape)} with groups={groups} "
                          f"expects {cg * groups} (input shape {tuple(x.shape)})")
@@ -482,7 +482,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     d = _pair(dilation, 'dilation', op, 1)
     p = _pair(padding, 'padding', op, 0)
     op_ = _pair(output_padding, 'output_padding', op, 0)
-    (n, c, h, w), (ci, og, kh, kw) = x.shape, weight.shape
+    (_, c, h, w), (ci, og, kh, kw) = x.shape, weight.shape
     if ci != c:
         raise ValueError(f"{op}: input has {c} channels but weight {tuple(weight.shape)} expects {ci} "
                          f"(weight layout is (C_in, C_out/groups, kH, kW); input {tuple(x.shape)})")
