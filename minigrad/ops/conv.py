@@ -48,6 +48,7 @@ import threading
 
 from ..backend import get_array_module
 from ..function import Function
+from .args import pair
 
 # --------------------------------------------------------------------------- scratch memory
 
@@ -389,16 +390,6 @@ class ConvTranspose2d(Function):
 # --------------------------------------------------------------------------- public functions
 
 
-def _pair(value, name, op, minimum):
-    """int or pair of ints -> (a, b), each >= minimum, else ValueError."""
-    pair = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
-    return pair
-
-
 def _check_common(op, x, weight, bias, groups):
     """Shapes, dtypes and groups shared by conv2d and conv_transpose2d."""
     for name, a in (('input', x), ('weight', weight), ('bias', bias)):
@@ -437,8 +428,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """
     op = 'conv2d'
     _check_common(op, x, weight, bias, groups)
-    s = _pair(stride, 'stride', op, 1)
-    d = _pair(dilation, 'dilation', op, 1)
+    s = pair(stride, 'stride', op, 1)
+    d = pair(dilation, 'dilation', op, 1)
     (_, c, h, w), (o, cg, kh, kw) = x.shape, weight.shape
     if cg * groups != c:
         raise ValueError(f"{op}: input has {c} channels but weight {tuple(weight.shape)} with groups={groups} "
@@ -458,7 +449,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         else:
             raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
     else:
-        ph, pw = _pair(padding, 'padding', op, 0)
+        ph, pw = pair(padding, 'padding', op, 0)
         pad4 = (ph, ph, pw, pw)
     eh, ew = d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1
     if eh > h + pad4[0] + pad4[1] or ew > w + pad4[2] + pad4[3]:
@@ -478,10 +469,10 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     """
     op = 'conv_transpose2d'
     _check_common(op, x, weight, bias, groups)
-    s = _pair(stride, 'stride', op, 1)
-    d = _pair(dilation, 'dilation', op, 1)
-    p = _pair(padding, 'padding', op, 0)
-    op_ = _pair(output_padding, 'output_padding', op, 0)
+    s = pair(stride, 'stride', op, 1)
+    d = pair(dilation, 'dilation', op, 1)
+    p = pair(padding, 'padding', op, 0)
+    op_ = pair(output_padding, 'output_padding', op, 0)
     (_, c, h, w), (ci, og, kh, kw) = x.shape, weight.shape
     if ci != c:
         raise ValueError(f"{op}: input has {c} channels but weight {tuple(weight.shape)} expects {ci} "

@@ -43,19 +43,10 @@ import math
 
 from ..backend import get_array_module
 from ..function import Function
+from .args import pair
 from ..tensor import Tensor
 
 # --------------------------------------------------------------------------- arguments and sizes
-
-
-def _pair(value, name, op, minimum):
-    """int or pair of ints -> (a, b), each >= minimum, else ValueError."""
-    pair = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
-    return pair
 
 
 def pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
@@ -81,11 +72,11 @@ def _check_input(op, x):
 def pool_geometry(op, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """Validate a pooling's arguments; returns dict(kernel, stride, padding, dilation, out_hw) of pairs."""
     _check_input(op, x)
-    k = _pair(kernel_size, 'kernel_size', op, 1)
+    k = pair(kernel_size, 'kernel_size', op, 1)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
-        else _pair(stride, 'stride', op, 1)
-    p = _pair(padding, 'padding', op, 0)
-    d = _pair(dilation, 'dilation', op, 1)
+        else pair(stride, 'stride', op, 1)
+    p = pair(padding, 'padding', op, 0)
+    d = pair(dilation, 'dilation', op, 1)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k} "
                          f"(input shape {tuple(x.shape)})")
@@ -492,9 +483,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """
     op = 'max_unpool2d'
     _check_input(op, input)
-    k = _pair(kernel_size, 'kernel_size', op, 1)
-    s = k if stride is None else _pair(stride, 'stride', op, 1)
-    p = _pair(padding, 'padding', op, 0)
+    k = pair(kernel_size, 'kernel_size', op, 1)
+    s = k if stride is None else pair(stride, 'stride', op, 1)
+    p = pair(padding, 'padding', op, 0)
     idx = getattr(indices, 'data', indices)
     if not hasattr(idx, 'shape') or tuple(idx.shape) != tuple(input.shape) or idx.dtype.kind not in 'iu':
         raise ValueError(f"{op}: indices must be an integer array of the input's shape {tuple(input.shape)}, got "
@@ -540,14 +531,14 @@ def interpolate_geometry(op, x, size=None, scale_factor=None, mode='nearest', al
     if size is not None:
         if recompute_scale_factor:
             raise ValueError(f"{op}: recompute_scale_factor is meaningless with an explicit size")
-        out = _pair(size, 'size', op, 1)
+        out = pair(size, 'size', op, 1)
         scales = (None, None)
     else:
-        pair = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor, scale_factor)
-        if len(pair) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
-                                     for v in pair):
+        factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor, scale_factor)
+        if len(factors) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+                                        for v in factors):
             raise ValueError(f"{op}: scale_factor must be a positive number or a pair of them, got {scale_factor!r}")
-        scales = tuple(float(v) for v in pair)
+        scales = tuple(float(v) for v in factors)
         out = (math.floor(h * scales[0]), math.floor(w * scales[1]))
         if min(out) < 1:
             raise ValueError(f"{op}: scale_factor {scale_factor!r} makes an empty output {out} from input shape "
