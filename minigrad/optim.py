@@ -247,14 +247,37 @@ class Adam(Optimizer):
         elif wd:
             g = g + wd * p.data
         m, v = state['exp_avg'], state['exp_avg_sq']
-        m += (1 - beta1) * (g - m)
+        # Speed (benchmarks/PROFILE.md): every line below works in place in ONE reused scratch
+        # array (``tmp``) instead of allocating ~7 fresh temporaries per parameter and step
+        # (fresh memory costs page faults): 38 -> 29 ms per step for a U-Net's 31 MB of weights.
+        # Same formulas; the last two lines divide then scale, as torch's addcdiv does.
+        tmp = self._scratch(xp, p.data)
+        xp.subtract(g, m, out=tmp)
+        tmp *= 1 - beta1
+        m += tmp                                   # m ← m + (1 − β₁)(g − m) = β₁m + (1 − β₁)g
         v *= beta2
-        v += (1 - beta2) * (g * g)
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - beta2
+        v += tmp                                   # v ← β₂v + (1 − β₂)g²
         if group['amsgrad']:
             xp.maximum(state['max_exp_avg_sq'], v, out=state['max_exp_avg_sq'])
             v = state['max_exp_avg_sq']
-        denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** t) + group['eps']
-        p.data -= (lr / (1 - beta1 ** t)) * m / denom
+        xp.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1 - beta2 ** t)
+        tmp += group['eps']                        # tmp = √v / √(1 − β₂ᵗ) + ε
+        xp.divide(m, tmp, out=tmp)
+        tmp *= lr / (1 - beta1 ** t)
+        p.data -= tmp
+
+    def _scratch(self, xp, like):
+        """A reused array of ``like``'s shape and dtype (a view of one flat buffer per dtype),
+        overwritten by every parameter's update; never part of the state."""
+        buffers = self.__dict__.setdefault('_scratch_buffers', {})
+        key = (xp.__name__, like.dtype.str)
+        buf = buffers.get(key)
+        if buf is None or buf.size < like.size:
+            buf = buffers[key] = xp.empty(like.size, dtype=like.dtype)
+        return buf[:like.size].reshape(like.shape)
 
 
 class AdamW(Adam):
