@@ -12,7 +12,7 @@ bytes = 122MB per layer per image; 100 layers, batch size 20 = 238GB"):
     of a minigrad conv stack reaches exactly 2n+1 input pixels;
   * downsampling (stride 2) grows the receptive field exponentially instead.
 
-Measured (2 CPU cores, NumPy backend): full mode ~2 s, quick mode ~2 s.
+Measured (2 CPU cores, NumPy backend): full mode ~2.5 s, quick mode ~1 s.
 """
 import numpy as np
 

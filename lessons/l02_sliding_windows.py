@@ -11,7 +11,7 @@ Claims tested (lecture: "Crop out every sub-window and predict the label in the 
     slide's (2n−1)² for P = 2n−1); the fully-convolutional run filters it once per
     kernel offset.  The measured speed-up follows.
 
-Measured (2 CPU cores, NumPy backend): full mode ~25 s, quick mode ~4 s.
+Measured (2 CPU cores, NumPy backend): full mode ~4 s (48x48, 11x11 windows: 1.6 s vs 0.1 s), quick mode ~1 s.
 """
 import time
 

@@ -14,7 +14,7 @@ Claims tested:
     classifier's dense layers rewritten as convolutions give the same logits on the
     original size and a map of logits on a larger input.
 
-Measured (2 CPU cores, NumPy backend): full mode ~3 s, quick mode ~2 s.
+Measured (2 CPU cores, NumPy backend): full mode ~4 s, quick mode ~1 s.
 """
 import numpy as np
 
