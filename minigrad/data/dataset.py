@@ -126,6 +126,33 @@ class CachedDataset(Dataset):
         return self.cache[i]
 
 
+class RenderedPairs(CachedDataset):
+    """Base for the procedural label <-> image datasets (facades, maps).
+
+    A subclass sets ``num_labels``, ``class_names``, ``palette`` and writes
+    ``_render(index) -> (A, B, class_map)``; sample i is ``(A, B)``, or
+    ``(A, B, class_map)`` with ``return_class_map=True``.
+    """
+
+    def __init__(self, n, size=64, seed=0, return_class_map=False, cache=True):
+        super().__init__(n, seed, cache)
+        if size < 32:
+            raise ValueError(f"{type(self).__name__}: size must be at least 32, got {size}")
+        self.size = int(size)
+        self.return_class_map = return_class_map
+
+    def _render(self, index):
+        raise NotImplementedError
+
+    def class_map(self, index):
+        """The integer class map of sample ``index`` (rendered if not kept in the sample)."""
+        return self[index][2] if self.return_class_map else self._render(self._check_index(index))[2]
+
+    def make(self, index):
+        a, b, classes = self._render(index)
+        return (a, b, classes) if self.return_class_map else (a, b)
+
+
 def _freeze(sample):
     """Make cached arrays read-only, so an in-place edit of a sample fails loudly
     instead of silently changing the dataset for every later epoch."""

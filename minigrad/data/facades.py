@@ -2,7 +2,7 @@
 import numpy
 
 from . import render as R
-from .dataset import CachedDataset
+from .dataset import RenderedPairs
 
 FACADE_CLASSES = ('background', 'wall', 'window', 'door', 'balcony', 'cornice')
 
@@ -23,7 +23,7 @@ _WALLS = [(0.85, 0.78, 0.62), (0.62, 0.30, 0.22), (0.60, 0.60, 0.58), (0.90, 0.8
           (0.80, 0.60, 0.32), (0.75, 0.55, 0.50), (0.70, 0.75, 0.65)]
 
 
-class ProceduralFacades(CachedDataset):
+class ProceduralFacades(RenderedPairs):
     """Building facades: a label map rendered as a colour-coded label image and as a "photo".
 
     ``ds[i] = (label_image, photo)``, both (3, size, size) float32 in **[-1, 1]**
@@ -52,20 +52,6 @@ class ProceduralFacades(CachedDataset):
     num_labels = len(FACADE_CLASSES)
     class_names = FACADE_CLASSES
     palette = FACADE_PALETTE
-
-    def __init__(self, n, size=64, seed=0, return_class_map=False, cache=True):
-        super().__init__(n, seed, cache)
-        if size < 32:
-            raise ValueError(f"ProceduralFacades: size must be at least 32, got {size}")
-        self.size = int(size)
-        self.return_class_map = return_class_map
-
-    def class_map(self, index):
-        return self[index][2] if self.return_class_map else self._render(self._check_index(index))[2]
-
-    def make(self, index):
-        label_image, photo, classes = self._render(index)
-        return (label_image, photo, classes) if self.return_class_map else (label_image, photo)
 
     # ------------------------------------------------------------- layout
     def _layout(self, rng):

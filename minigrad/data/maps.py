@@ -2,7 +2,7 @@
 import numpy
 
 from . import render as R
-from .dataset import CachedDataset
+from .dataset import RenderedPairs
 
 MAP_CLASSES = ('ground', 'road', 'water', 'park', 'building')
 
@@ -15,7 +15,7 @@ MAP_PALETTE = numpy.array([[0.93, 0.92, 0.89],   # ground
                           numpy.float32)
 
 
-class ProceduralMaps(CachedDataset):
+class ProceduralMaps(RenderedPairs):
     """Aerial-photo-like textures paired with the flat map of the same place.
 
     ``ds[i] = (aerial, map)``, both (3, size, size) float32 in **[-1, 1]**
@@ -40,20 +40,6 @@ class ProceduralMaps(CachedDataset):
     num_labels = len(MAP_CLASSES)
     class_names = MAP_CLASSES
     palette = MAP_PALETTE
-
-    def __init__(self, n, size=64, seed=0, return_class_map=False, cache=True):
-        super().__init__(n, seed, cache)
-        if size < 32:
-            raise ValueError(f"ProceduralMaps: size must be at least 32, got {size}")
-        self.size = int(size)
-        self.return_class_map = return_class_map
-
-    def class_map(self, index):
-        return self[index][2] if self.return_class_map else self._render(self._check_index(index))[2]
-
-    def make(self, index):
-        aerial, flat, classes = self._render(index)
-        return (aerial, flat, classes) if self.return_class_map else (aerial, flat)
 
     def _layout(self, rng, yy, xx):
         s = self.size
