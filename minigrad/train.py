@@ -52,7 +52,10 @@ class _NoBar:
 
 
 def progress_bar(total, desc=None, enabled=True, initial=0):
-    """A tqdm bar (imported only here) or a silent stand-in when disabled or tqdm is missing."""
+    """A tqdm bar (imported only here) or a silent stand-in when disabled, when tqdm is
+    missing, or when the environment sets ``MINIGRAD_NO_PROGRESS=1`` (logs, CI)."""
+    if os.environ.get('MINIGRAD_NO_PROGRESS') == '1':
+        enabled = False
     if not enabled:
         return _NoBar()
     try:
