@@ -125,8 +125,27 @@ class Function:
         out = cls.forward(ctx, *arrays, **params)
         result = Tensor(out, requires_grad=record)
         if record:
-            result._node = (cls, ctx, tuple(t if isinstance(t, Tensor) else None for t in inputs))
+            result._node = Node(cls, ctx, inputs)
         return result
+
+
+class Node:
+    """One recorded op: the Function, its ctx, and where each input's gradient goes.
+
+    An edge is the input's own Node when the input was computed, the Tensor itself
+    when it is a leaf that wants a gradient, else None.  The graph links Nodes,
+    not the Tensors they produced (PyTorch's design too): an intermediate tensor
+    that no backward needs (a conv output consumed by a ReLU that saves its own
+    output) is freed as soon as the caller drops it, instead of living until
+    backward; and ``backward`` frees each node's saved arrays when it is done with it.
+    """
+    __slots__ = ('fn', 'ctx', 'edges', 'shapes', 'retained', '__weakref__')
+
+    def __init__(self, fn, ctx, inputs):
+        from .tensor import Tensor
+        self.fn, self.ctx, self.retained = fn, ctx, None
+        self.edges = tuple((t._node or t) if isinstance(t, Tensor) and t.requires_grad else None for t in inputs)
+        self.shapes = tuple(t.shape if isinstance(t, Tensor) else None for t in inputs)
 
 
 def _as_array(value, like):
@@ -144,78 +163,77 @@ def _as_array(value, like):
     return value
 
 
-FREED = ('freed',)  # marks a node whose graph a backward() already released
-
-
 def backward(root, grad, retain_graph=False):
     """Reverse-mode sweep from ``root`` (a Tensor) seeded with ``grad``.
 
     Nodes are visited in reverse topological order found by an explicit stack
-    (no recursion, so a chain of 10^5 ops is fine).  Leaf tensors accumulate
-    into ``.grad``; intermediate gradients live in a dict only until used.
-    Unless ``retain_graph``, each node's saved arrays are dropped right after
-    its backward ran, so memory falls as the sweep proceeds.
+    (no recursion, so a chain of 10^5 ops is fine).  Intermediate gradients live
+    in a dict only until their node ran; leaf gradients are summed there too and
+    added to each leaf's ``.grad`` at the end.  Unless ``retain_graph``, each
+    node's ctx (its saved arrays) and edges are dropped right after its backward
+    ran, so memory falls as the sweep proceeds.
     """
-    order = _topological_order(root)
-    grads = {id(root): grad}
-    for tensor in reversed(order):
-        g = grads.pop(id(tensor), None)
-        node = tensor._node
-        if node is None:  # a leaf
-            if g is not None and tensor.requires_grad:
-                tensor.grad = g if tensor.grad is None else tensor.grad + g
-            continue
+    from .tensor import Tensor
+    if root._node is None:  # backward on a leaf: its gradient is the seed
+        root.grad = grad if root.grad is None else root.grad + grad
+        return
+    grads, leaves = {id(root._node): grad}, {}
+    for node in reversed(_topological_order(root._node)):
+        g = grads.pop(id(node), None)
         if g is None:
             continue
-        if tensor._retains_grad:
-            tensor.grad = g if tensor.grad is None else tensor.grad + g
-        if node is FREED:
+        if node.retained is not None and node.retained() is not None:
+            kept = node.retained()
+            kept.grad = g if kept.grad is None else kept.grad + g
+        if node.ctx is None:
             raise RuntimeError(
                 "backward: trying to backward through the graph a second time; "
                 "its saved arrays were freed. Pass retain_graph=True the first time.")
-        fn, ctx, parents = node
-        in_grads = fn.backward(ctx, g)
+        in_grads = node.fn.backward(node.ctx, g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
-        if len(in_grads) != len(parents):
-            raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients "
-                               f"for {len(parents)} inputs")
-        for parent, pg in zip(parents, in_grads):
-            if parent is None or pg is None or not parent.requires_grad:
+        if len(in_grads) != len(node.edges):
+            raise RuntimeError(f"{node.fn.__name__}.backward returned {len(in_grads)} gradients "
+                               f"for {len(node.edges)} inputs")
+        for edge, shape, pg in zip(node.edges, node.shapes, in_grads):
+            if edge is None or pg is None or (isinstance(edge, Tensor) and not edge.requires_grad):
                 continue
-            pg = unbroadcast(pg, parent.shape)
-            key = id(parent)
-            grads[key] = pg if key not in grads else grads[key] + pg
-        if not retain_graph:  # drop saved arrays and links to parents: they can be freed now
-            tensor._node = FREED
-            ctx.__dict__.clear()
+            pg, key = unbroadcast(pg, shape), id(edge)
+            if isinstance(edge, Tensor):
+                leaves[key] = (edge, pg if key not in leaves else leaves[key][1] + pg)
+            else:
+                grads[key] = pg if key not in grads else grads[key] + pg
+        if not retain_graph:  # drop saved arrays and links to inputs: they can be freed now
+            node.ctx, node.edges = None, tuple(None for _ in node.edges)
+    for leaf, g in leaves.values():
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
-def _topological_order(root):
-    order, seen, stack = [], set(), [(root, False)]
+def _topological_order(root_node):
+    """Every Node behind ``root_node``, each after all the nodes it feeds (DFS, explicit stack)."""
+    order, seen, stack = [], set(), [(root_node, False)]
     while stack:
-        tensor, expanded = stack.pop()
+        node, expanded = stack.pop()
         if expanded:
-            order.append(tensor)
+            order.append(node)
             continue
-        if id(tensor) in seen:
+        if id(node) in seen:
             continue
-        seen.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor._node is not None and tensor._node is not FREED:
-            for parent in tensor._node[2]:
-                if parent is not None and parent.requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
+        seen.add(id(node))
+        stack.append((node, True))
+        for edge in node.edges:
+            if isinstance(edge, Node) and id(edge) not in seen:
+                stack.append((edge, False))
     return order
 
 
 def graph_arrays(root):
     """Every array the autograd graph behind ``root`` keeps alive for backward."""
-    arrays, seen = {}, set()
-    for tensor in _topological_order(root):
-        if tensor._node is None or tensor._node is FREED:
+    arrays = {}
+    for node in (_topological_order(root._node) if root._node is not None else ()):
+        if node.ctx is None:
             continue
-        for a in tensor._node[1].saved_arrays():
+        for a in node.ctx.saved_arrays():
             base = a
             while getattr(base, 'base', None) is not None:
                 base = base.base

@@ -1,10 +1,13 @@
 """Tensor: an array on a backend, plus what autograd needs.
 
 ``data`` is a NumPy or CuPy array.  A tensor made by an op while gradients
-are enabled remembers ``_node = (Function, ctx, parents)``; ``backward()``
-walks those links in reverse.  ``grad`` is a plain backend array of the
+are enabled remembers ``_node``, a :class:`~minigrad.function.Node` (the
+Function, its ctx, and edges to the nodes of its inputs); ``backward()`` walks
+those links in reverse.  ``grad`` is a plain backend array of the
 tensor's shape, accumulated (+=) across backward calls until zeroed.
 """
+import weakref
+
 import numpy
 
 from . import backend
@@ -50,7 +53,6 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self._node = None
-        self._retains_grad = False
 
     # ---------------------------------------------------------------- basics
     shape = property(lambda self: tuple(self.data.shape))
@@ -109,8 +111,9 @@ class Tensor:
         return self
 
     def retain_grad(self):
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        self._retains_grad = True
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (no-op on a leaf)."""
+        if self._node is not None:
+            self._node.retained = weakref.ref(self)
 
     def astype(self, dtype):
         return _Cast.apply(self, dtype=numpy.dtype(dtype))

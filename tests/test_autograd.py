@@ -1,4 +1,7 @@
 """The engine: deep graphs, graph freeing, no_grad, retain_graph, detach, errors."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -31,6 +34,54 @@ def test_graph_freed_after_backward_and_second_backward_errors():
     assert graph_bytes(y) == 0
     with pytest.raises(RuntimeError, match='second time'):
         y.backward()
+
+
+def test_intermediate_no_backward_needs_is_freed_when_dropped():
+    """The graph links nodes, not tensors: an output that no backward saved (h, consumed by
+    a ReLU that keeps its own output) is freed as soon as the caller lets go of it."""
+    x = mg.tensor(np.arange(-3.0, 3.0), requires_grad=True)
+    h = x + 1.0                          # Add saves nothing
+    z = h.relu()                         # ReLU saves z, not h
+    freed = weakref.ref(h.data)
+    del h
+    gc.collect()
+    assert freed() is None
+    z.sum().backward()
+    assert_close(x.grad, (np.arange(-3.0, 3.0) + 1 > 0).astype(float))
+
+
+def test_backward_frees_each_node_as_it_goes():
+    """Without retain_graph, a node's saved arrays are released as soon as its backward ran,
+    while the sweep goes on (memory falls during backward, not only after it)."""
+    seen = {}
+
+    class Probe(Function):  # identity; its backward runs last and looks at Exp's saved array
+        @staticmethod
+        def forward(ctx, a):
+            return a.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            gc.collect()
+            seen['exp output alive'] = exp_out() is not None
+            return grad
+
+    x = mg.tensor(np.ones(1000), requires_grad=True)
+    a = Probe.apply(x).exp()             # Exp saves its output
+    exp_out = weakref.ref(a.data)
+    y = (a * 2).sum()
+    del a
+    y.backward()
+    assert seen['exp output alive'] is False
+    assert_close(x.grad, 2 * np.exp(np.ones(1000)))
+
+    seen.clear()                         # with retain_graph the same array must survive
+    a = Probe.apply(x).exp()
+    exp_out = weakref.ref(a.data)
+    y = (a * 2).sum()
+    del a
+    y.backward(retain_graph=True)
+    assert seen['exp output alive'] is True
 
 
 def test_retain_graph_allows_second_backward():

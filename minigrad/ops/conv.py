@@ -37,12 +37,17 @@ forward calls :func:`conv_input_grad`, its backward calls :func:`conv_forward`
 (input gradient) and :func:`conv_weight_grad`.  One mechanism, three kernels.
 
 Speed notes (this is the hot path of every lesson): float32 stays float32;
-``cols`` is laid out so the GEMMs need no transposed copy; on the CPU the big
-scratch buffers (``cols``, GEMM results) are reused between calls, because
-touching freshly mapped memory costs page faults that can double the time of
-the copy.  Scratch buffers are overwritten completely before each use and are
-never returned or saved for backward.  Everything uses ``xp`` from the inputs,
-so it runs on CuPy unchanged (there the memory pool already recycles memory).
+``cols`` is laid out so the GEMMs need no transposed copy.  On the CPU the
+work is done in **chunks** (:func:`chunks`): runs of whole images, or bands of
+output rows of one image, whose ``cols`` fit :data:`CHUNK_BYTES` (8 MB).  A
+chunk's columns are still in the cache when its GEMM reads them, a one-image
+GEMM writes NCHW directly (no layout copy), and the scratch memory no longer
+grows with the batch (the largest buffer left is one padded image).  Scratch buffers (``cols``, padded input,
+GEMM results) are reused between calls, because touching freshly mapped memory
+costs page faults; they are overwritten completely before each use and never
+returned or saved for backward.  Everything uses ``xp`` from the inputs, so it
+runs on CuPy unchanged (there the whole batch is one chunk and the memory pool
+recycles memory).
 """
 import threading
 
@@ -186,47 +191,124 @@ def _trailing_pad(out_size, in_size, kernel, stride, pad_before, dilation):
     return (out_size - 1) * stride + dilation * (kernel - 1) + 1 - pad_before - in_size
 
 
+#: Scratch budget of one im2col chunk on the CPU (see :func:`chunks`).  A copy into
+#: 8 MB runs at ~24 GB/s here, into 75 MB at ~8 GB/s: the chunk must stay in the cache.
+CHUNK_BYTES = 8 << 20
+
+
+def chunks(n, rows, row_bytes, xp):
+    """Split a convolution's output into pieces whose im2col matrix fits :data:`CHUNK_BYTES`.
+
+    Yields ``(n0, n1, h0, h1)``: images n0:n1, output rows h0:h1.  Runs of whole
+    images when one image's columns fit (``row_bytes`` per output row), else bands
+    of output rows of one image.  Why: a whole batch's ``cols`` is 9x its input
+    (151 MB for the U-Net's widest conv), far past the cache, so the copy that
+    writes it and the GEMM that reads it both wait on main memory; a chunk stays
+    in the cache between the two.  One image's (band's) GEMM result is already
+    NCHW (no layout copy), and the scratch memory stays bounded.  On the GPU the
+    whole batch is one chunk: there, big kernels are what is fast.
+    """
+    if xp.__name__ != 'numpy':
+        yield 0, n, 0, rows
+        return
+    image = rows * row_bytes
+    if image <= CHUNK_BYTES:
+        per = min(n, CHUNK_BYTES // max(image, 1))
+        for n0 in range(0, n, per):
+            yield n0, min(n0 + per, n), 0, rows
+        return
+    band = max(1, CHUNK_BYTES // row_bytes)
+    for n0 in range(n):
+        for h0 in range(0, rows, band):
+            yield n0, n0 + 1, h0, min(h0 + band, rows)
+
+
+def column_chunks(x, padding, kernel, out_hw, stride, dilation):
+    """im2col of ``x`` chunk by chunk: yields ``(n0, n1, h0, h1, cols)`` per :func:`chunks`.
+
+    Each run of images is padded once (into a scratch buffer), so neither the
+    padded batch nor its columns ever exist whole on the CPU.
+    """
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = kernel, out_hw
+    run = xpad = None
+    for n0, n1, h0, h1 in chunks(n, ho, c * kh * kw * wo * x.itemsize, xp):
+        if run != (n0, n1):
+            run, xpad = (n0, n1), pad2d(x[n0:n1], *padding, slot='xpad')
+        rows = slice(h0 * stride[0], (h1 - 1) * stride[0] + dilation[0] * (kh - 1) + 1)
+        yield n0, n1, h0, h1, im2col(xpad[:, :, rows], kernel, (h1 - h0, wo), stride, dilation)
+
+
 def conv_forward(x, w, bias, stride, padding, dilation, groups):
-    """y = conv(x, w) + b as im2col + one GEMM per group (batched in one call).
+    """y = conv(x, w) + b as im2col + one GEMM per group (batched in one call), per chunk.
 
     ``padding`` = (top, bottom, left, right), negative entries crop.
     Returns a fresh (N, O, Ho, Wo).
     """
     xp = get_array_module(x, w, bias)
-    xpad = pad2d(x, *padding, slot='xpad')
-    n = x.shape[0]
-    o, _, kh, kw = w.shape
-    ho = conv_out_size(xpad.shape[2], kh, stride[0], 0, 0, dilation[0])
-    wo = conv_out_size(xpad.shape[3], kw, stride[1], 0, 0, dilation[1])
-    cols = im2col(xpad, (kh, kw), (ho, wo), stride, dilation)
+    (n, _, h, wd), (o, _, kh, kw) = x.shape, w.shape
+    ho = conv_out_size(h, kh, stride[0], padding[0], padding[1], dilation[0])
+    wo = conv_out_size(wd, kw, stride[1], padding[2], padding[3], dilation[1])
+    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    for n0, n1, h0, h1, cols in column_chunks(x, padding, (kh, kw), (ho, wo), stride, dilation):
+        forward_gemm(cols, w, bias, groups, y[n0:n1, :, h0:h1])
+    return y
+
+
+def forward_gemm(cols, w, bias, groups, out):
+    """out (n, O, Ho, Wo) = w @ cols (+ b): the GEMM of the forward pass for one chunk.
+
+    ``out`` may be a band of rows of a larger output (then it is not contiguous).
+    """
+    xp = get_array_module(cols, w)
+    n, o, ho, wo = out.shape
     # BEGIN SOLUTION a3_conv_gemm
     # BEGIN PROMPT
-    # cols is (C·kH·kW, N·Ho·Wo), rows ordered (c, i, j), columns (n, h, w).  Per group: a
+    # cols is (C·kH·kW, n·Ho·Wo), rows ordered (c, i, j), columns (n, h, w).  Per group: a
     # (O/g, C/g·kH·kW) matrix of weights times that group's rows of cols (xp.matmul batches
-    # over a leading group axis).  The product is (O, N·Ho·Wo): reorder it to (N, O, Ho, Wo),
-    # add the bias, return a fresh array (cols is a reused scratch buffer).
+    # over a leading group axis).  The product is (O, n·Ho·Wo): reorder it to (n, O, Ho, Wo)
+    # and write it, plus the bias, into out (cols is a reused scratch buffer).
     # END PROMPT
-    cols = cols.reshape(groups, -1, cols.shape[1])          # (g, C/g·kH·kW, N·Ho·Wo)
+    cols = cols.reshape(groups, -1, cols.shape[1])          # (g, C/g·kH·kW, n·Ho·Wo)
     wmat = w.reshape(groups, o // groups, -1)                # (g, O/g, C/g·kH·kW)
-    if n == 1:  # (O, 1·Ho·Wo) already is NCHW: multiply straight into the output
-        y = xp.matmul(wmat, cols).reshape(1, o, ho, wo)
+    if n == 1:  # (O, Ho·Wo) already is NCHW: multiply straight into the output
+        xp.matmul(wmat, cols, out=rows_view(out[0]).reshape(groups, o // groups, ho * wo))
         if bias is not None:
-            y += bias.reshape(1, o, 1, 1)
-        return y
-    prod = xp.matmul(wmat, cols, out=_buffer(xp, 'gemm', (groups, o // groups, cols.shape[2]), x.dtype))
-    prod = prod.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)  # (N, O, Ho, Wo) view
-    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+            out += bias.reshape(1, o, 1, 1)
+        return
+    prod = xp.matmul(wmat, cols, out=_buffer(xp, 'gemm', (groups, o // groups, cols.shape[2]), cols.dtype))
+    prod = prod.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)  # (n, O, Ho, Wo) view
     if bias is None:
-        y[...] = prod
+        out[...] = prod
     else:
-        xp.add(prod, bias.reshape(1, o, 1, 1), out=y)       # bias add fused with the layout copy
-    return y
+        xp.add(prod, bias.reshape(1, o, 1, 1), out=out)     # bias add fused with the layout copy
     # END SOLUTION
 
 
+def rows_view(a):
+    """(C, h, W) with whole rows (contiguous h·W per channel) -> a (C, h·W) view, never a copy.
+
+    A band of rows of a bigger image qualifies: its channels are just further apart.
+    """
+    if not has_whole_rows(a):
+        raise ValueError(f"rows_view: rows of shape {a.shape} with strides {a.strides} are not contiguous")
+    c, h, w = a.shape
+    xp = get_array_module(a)
+    return xp.lib.stride_tricks.as_strided(a, (c, h * w), (a.strides[0], a.itemsize))
+
+
+def has_whole_rows(a):
+    """Whether each channel of (C, h, W) is one contiguous run of h·W elements."""
+    return a.strides[2] == a.itemsize and (a.shape[1] == 1 or a.strides[1] == a.shape[2] * a.itemsize)
+
+
 def channels_first(g, slot='gT'):
-    """(N, O, Ho, Wo) -> (O, N·Ho·Wo) in a scratch buffer (the layout of the GEMMs)."""
+    """(n, O, Ho, Wo) -> (O, n·Ho·Wo), the layout of the GEMMs: a view for one image (or a
+    band of its rows), else a copy into a scratch buffer."""
     xp = get_array_module(g)
+    if g.shape[0] == 1:  # a broadcast gradient (zero strides) is copied first
+        return rows_view(g[0] if has_whole_rows(g[0]) else xp.ascontiguousarray(g[0]))
     out = _buffer(xp, slot, (g.shape[1], g.shape[0]) + g.shape[2:], g.dtype)
     out[...] = g.transpose(1, 0, 2, 3)
     return out.reshape(g.shape[1], -1)
@@ -240,7 +322,7 @@ def flip_swap(w, groups):
     return w.reshape(groups * cg, o // groups, kh, kw)[:, :, ::-1, ::-1]
 
 
-def conv_input_grad(g, w, in_hw, stride, pad_before, dilation, groups, g_first=None, method=None):
+def conv_input_grad(g, w, in_hw, stride, pad_before, dilation, groups, method=None):
     """dL/dx of y = conv(x, w): shape (N, C, H, W) for ``in_hw`` = (H, W).
 
     This IS the transposed convolution of ``g`` with ``w``.  Formula::
@@ -248,9 +330,8 @@ def conv_input_grad(g, w, in_hw, stride, pad_before, dilation, groups, g_first=N
         dx[n,c,h',w'] = Σ_{o,i,j : s·h + d·i − p = h', ...} w[o,c,i,j] · g[n,o,h,w]
 
     Stride 1: a convolution of g, padded by d·(k−1)−p (negative crops), with
-    :func:`flip_swap` (w).  Otherwise: dcols = wᵀ @ g, then :func:`col2im`.
-    ``g_first`` optionally passes ``channels_first(g)`` when already computed;
-    ``method`` ('full' or 'col2im') overrides the choice (tests use both).
+    :func:`flip_swap` (w).  Otherwise, per batch chunk: dcols = wᵀ @ g, then
+    :func:`col2im`.  ``method`` ('full' or 'col2im') overrides the choice (tests use both).
     """
     xp = get_array_module(g, w)
     n, o, ho, wo = g.shape
@@ -265,47 +346,64 @@ def conv_input_grad(g, w, in_hw, stride, pad_before, dilation, groups, g_first=N
                 dilation[1] * (kw - 1) - pl, dilation[1] * (kw - 1) - pr)
         w_flip = xp.ascontiguousarray(flip_swap(w, groups))
         return conv_forward(g, w_flip, None, (1, 1), full, dilation, groups)
-    if g_first is None:
-        g_first = channels_first(g)
-    # BEGIN SOLUTION a3_conv_gemm
-    # BEGIN PROMPT
-    # dcols (g, C/g·kH·kW, N·Ho·Wo) = dL/dcols: per group, the transposed weight matrix times
-    # g_first, the output gradient as (O, N·Ho·Wo).  col2im then sends it back to the pixels.
-    # END PROMPT
-    wmat = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)          # (g, C/g·kH·kW, O/g)
-    dcols = xp.matmul(wmat, g_first.reshape(groups, o // groups, -1),
-                      out=_buffer(xp, 'dcols', (groups, cg * kh * kw, n * ho * wo), g.dtype))
-    # END SOLUTION
     # Pad at least enough that (a) every window fits and (b) every input row exists.
     hp, wp = pt + h + max(pb, 0), pl + wd + max(pr, 0)
-    dxpad = col2im(dcols, (n, groups * cg, hp, wp), (kh, kw), (ho, wo), stride, dilation)
-    return xp.ascontiguousarray(dxpad[:, :, pt:pt + h, pl:pl + wd])
+    dx = xp.empty((n, groups * cg, h, wd), dtype=g.dtype)
+    # Whole images only (col2im adds overlapping windows): "one row" of an image's bytes.
+    for start, stop, _, _ in chunks(n, 1, groups * cg * kh * kw * ho * wo * g.itemsize, xp):
+        dcols = input_grad_gemm(channels_first(g[start:stop]), w, groups)
+        dxpad = col2im(dcols, (stop - start, groups * cg, hp, wp), (kh, kw), (ho, wo), stride, dilation)
+        dx[start:stop] = dxpad[:, :, pt:pt + h, pl:pl + wd]
+    return dx
 
 
-def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups, g_first=None):
-    """dL/dw = g @ colsᵀ per group, shape (O, C/g, kH, kW); cols are x's (padded) windows."""
+def input_grad_gemm(g_mat, w, groups):
+    """dL/dcols (g, C/g·kH·kW, n·Ho·Wo) = wᵀ @ g per group, for g_mat (O, n·Ho·Wo)."""
+    xp = get_array_module(g_mat, w)
+    o, cg, kh, kw = w.shape
+    # BEGIN SOLUTION a3_conv_gemm
+    # BEGIN PROMPT
+    # dcols (g, C/g·kH·kW, n·Ho·Wo) = dL/dcols: per group, the transposed weight matrix times
+    # g_mat, the output gradient as (O, n·Ho·Wo).  col2im then sends it back to the pixels.
+    # END PROMPT
+    wmat = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)          # (g, C/g·kH·kW, O/g)
+    return xp.matmul(wmat, g_mat.reshape(groups, o // groups, -1),
+                     out=_buffer(xp, 'dcols', (groups, cg * kh * kw, g_mat.shape[1]), g_mat.dtype))
+    # END SOLUTION
+
+
+def conv_weight_grad(x, g, kernel, stride, padding, dilation, groups):
+    """dL/dw = Σ over chunks of g @ colsᵀ per group, shape (O, C/g, kH, kW);
+    cols are x's (padded) windows."""
     xp = get_array_module(x, g)
     n, o, ho, wo = g.shape
     c = x.shape[1]
-    xpad = pad2d(x, *padding, slot='xpad')
-    cols = im2col(xpad, kernel, (ho, wo), stride, dilation)
+    dw = None
+    for n0, n1, h0, h1, cols in column_chunks(x, padding, kernel, (ho, wo), stride, dilation):
+        part = weight_grad_gemm(cols, channels_first(g[n0:n1, :, h0:h1]), groups)
+        dw = part if dw is None else xp.add(dw, part, out=dw)
+    return dw.reshape(o, c // groups, kernel[0], kernel[1])
+
+
+def weight_grad_gemm(cols, g_mat, groups):
+    """dL/dw (g, O/g, C/g·kH·kW) = g @ colsᵀ per group for one batch chunk; a fresh array."""
+    xp = get_array_module(cols, g_mat)
+    o = g_mat.shape[0]
     # BEGIN SOLUTION a3_conv_gemm
     # BEGIN PROMPT
-    # dL/dw per group: the output gradient as (O/g, N·Ho·Wo) times the transposed columns;
-    # channels_first(g) gives (O, N·Ho·Wo).  Return it shaped like the weight.
+    # dL/dw per group: the output gradient as (O/g, n·Ho·Wo) times the transposed columns.
+    # Return a fresh, contiguous (g, O/g, C/g·kH·kW) array.
     # END PROMPT
-    cols = cols.reshape(groups, -1, cols.shape[1])                  # (g, C/g·kH·kW, N·Ho·Wo)
-    if g_first is None:
-        g_first = channels_first(g)
-    g_mat = g_first.reshape(groups, o // groups, -1)                # (g, O/g, N·Ho·Wo)
+    cols = cols.reshape(groups, -1, cols.shape[1])                  # (g, C/g·kH·kW, n·Ho·Wo)
+    g_mat = g_mat.reshape(groups, o // groups, -1)                  # (g, O/g, n·Ho·Wo)
     if cols.shape[2] >= cols.shape[1]:
-        # A long sum (over N·Ho·Wo pixels) into a small result: OpenBLAS threads meet at
+        # A long sum (over n·Ho·Wo pixels) into a small result: OpenBLAS threads meet at
         # every block of the sum in the orientation g @ colsᵀ and stall when a core is
         # busy elsewhere (10-20x slower); (cols @ gᵀ)ᵀ gives the same numbers without that.
         dw = xp.matmul(cols, g_mat.transpose(0, 2, 1)).transpose(0, 2, 1)
     else:
         dw = xp.matmul(g_mat, cols.transpose(0, 2, 1))
-    return xp.ascontiguousarray(dw).reshape(o, c // groups, kernel[0], kernel[1])
+    return xp.ascontiguousarray(dw)
     # END SOLUTION
 
 
@@ -340,10 +438,8 @@ class Conv2d(Function):
         x, w = ctx.saved
         in_hw, stride, padding, dilation, groups = ctx.params
         need_x, need_w, need_b = ctx.needs_input_grad
-        g_first = channels_first(grad) if need_w or (need_x and stride != (1, 1)) else None
-        dw = conv_weight_grad(x, grad, w.shape[2:], stride, padding, dilation, groups, g_first) if need_w else None
-        dx = conv_input_grad(grad, w, in_hw, stride, (padding[0], padding[2]), dilation, groups,
-                             g_first) if need_x else None
+        dw = conv_weight_grad(x, grad, w.shape[2:], stride, padding, dilation, groups) if need_w else None
+        dx = conv_input_grad(grad, w, in_hw, stride, (padding[0], padding[2]), dilation, groups) if need_x else None
         db = bias_grad(grad) if need_b else None
         return dx, dw, db
 

@@ -103,6 +103,50 @@ def test_conv_transpose2d_matches_reference(case, rng):
                                 for a, (size, k) in enumerate(((h, kh), (w, kw))))
 
 
+@pytest.mark.parametrize('budget', [1, 200, 5000], ids=['row-bands', 'small-runs', 'image-runs'])
+def test_chunked_im2col_matches_reference(budget, rng, monkeypatch):
+    """On the CPU, convolutions run chunk by chunk (runs of images, or bands of output rows
+    of one image) under ops.conv.CHUNK_BYTES; tiny budgets force every kind of chunk."""
+    monkeypatch.setattr(C, 'CHUNK_BYTES', budget)
+    for case in CONV_CASES:
+        n, c, h, w, o, (kh, kw), s, p, d, g, has_bias = case
+        x, wt = _data(rng, (n + 1, c, h, w)), _data(rng, (o, c // g, kh, kw))
+        b = _data(rng, (o,)) if has_bias else None
+        kw_ = dict(stride=s, padding=p, dilation=d, groups=g)
+        y_ref = R.conv2d_forward(x, wt, b, **kw_)
+        grad = _data(rng, y_ref.shape)
+        y, dx, dw, db = _fast(F.conv2d, x, wt, b, grad, **kw_)
+        for actual, want in zip((y, dx, dw), (y_ref,) + R.conv2d_backward(grad, x, wt, **kw_)[:2]):
+            _close(actual, want)
+    for case in TRANSPOSE_CASES:
+        n, c, h, w, o, (kh, kw), s, p, op, d, g, has_bias = case
+        x, wt = _data(rng, (n + 1, c, h, w)), _data(rng, (c, o // g, kh, kw))
+        kw_ = dict(stride=s, padding=p, output_padding=op, groups=g, dilation=d)
+        y_ref = R.conv_transpose2d_forward(x, wt, None, **kw_)
+        grad = _data(rng, y_ref.shape)
+        y, dx, dw, _ = _fast(F.conv_transpose2d, x, wt, None, grad, **kw_)
+        for actual, want in zip((y, dx, dw), (y_ref,) + R.conv_transpose2d_backward(grad, x, wt, **kw_)[:2]):
+            _close(actual, want)
+
+
+def test_chunks_cover_the_output_once():
+    """chunks() tiles (images x output rows) exactly: whole-image runs, or row bands of one image."""
+    xp = np
+    for n, rows, row_bytes, budget in [(5, 7, 10, 1000), (5, 7, 10, 150), (3, 7, 10, 25), (2, 4, 100, 1)]:
+        C_budget = C.CHUNK_BYTES
+        try:
+            C.CHUNK_BYTES = budget
+            seen = np.zeros((n, rows), int)
+            for n0, n1, h0, h1 in C.chunks(n, rows, row_bytes, xp):
+                assert n1 > n0 and h1 > h0
+                assert (n1 - n0) * (h1 - h0) * row_bytes <= budget or (n1 - n0, h1 - h0) == (1, 1)
+                assert h1 - h0 == rows or n1 - n0 == 1          # a band never spans images
+                seen[n0:n1, h0:h1] += 1
+            assert (seen == 1).all()
+        finally:
+            C.CHUNK_BYTES = C_budget
+
+
 def test_random_configurations_match_reference():
     """40 random (shape, stride, padding, dilation, groups) draws, conv and transpose."""
     rng = np.random.default_rng(7)
