@@ -103,11 +103,14 @@ def test_conv_transpose2d_matches_reference(case, rng):
                                 for a, (size, k) in enumerate(((h, kh), (w, kw))))
 
 
+@pytest.mark.parametrize('shared_rows', [False, True], ids=['im2col', 'shared-rows'])
 @pytest.mark.parametrize('budget', [1, 200, 5000], ids=['row-bands', 'small-runs', 'image-runs'])
-def test_chunked_im2col_matches_reference(budget, rng, monkeypatch):
+def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch):
     """On the CPU, convolutions run chunk by chunk (runs of images, or bands of output rows
-    of one image) under ops.conv.CHUNK_BYTES; tiny budgets force every kind of chunk."""
+    of one image) under ops.conv.CHUNK_BYTES, and big stride-1 images share the columns of
+    their kernel rows (SHARED_ROWS_MIN_PIXELS); tiny budgets and thresholds force every path."""
     monkeypatch.setattr(C, 'CHUNK_BYTES', budget)
+    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1 if shared_rows else 10 ** 9)
     for case in CONV_CASES:
         n, c, h, w, o, (kh, kw), s, p, d, g, has_bias = case
         x, wt = _data(rng, (n + 1, c, h, w)), _data(rng, (o, c // g, kh, kw))
@@ -127,6 +130,18 @@ def test_chunked_im2col_matches_reference(budget, rng, monkeypatch):
         y, dx, dw, _ = _fast(F.conv_transpose2d, x, wt, None, grad, **kw_)
         for actual, want in zip((y, dx, dw), (y_ref,) + R.conv_transpose2d_backward(grad, x, wt, **kw_)[:2]):
             _close(actual, want)
+
+
+def test_shared_rows_with_a_broadcast_gradient(rng, monkeypatch):
+    """A gradient that is a broadcast view (zero strides, e.g. from .sum()) works on every path."""
+    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1)
+    x = mg.tensor(_data(rng, (2, 3, 6, 5)), requires_grad=True)
+    w = mg.tensor(_data(rng, (4, 3, 3, 3)), requires_grad=True)
+    F.conv2d(x, w, padding=1).sum().backward()
+    ones = np.ones((2, 4, 6, 5))
+    dx_ref, dw_ref, _ = R.conv2d_backward(ones, x.numpy(), w.numpy(), padding=1)
+    _close(x.grad, dx_ref)
+    _close(w.grad, dw_ref)
 
 
 def test_chunks_cover_the_output_once():
