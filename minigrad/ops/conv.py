@@ -283,7 +283,7 @@ def forward_gemm(cols, w, bias, groups, out):
     cols = cols.reshape(groups, -1, cols.shape[1])          # (g, C/g·kH·kW, n·Ho·Wo)
     wmat = w.reshape(groups, o // groups, -1)                # (g, O/g, C/g·kH·kW)
     if n == 1:  # (O, Ho·Wo) already is NCHW: multiply straight into the output
-        xp.matmul(wmat, cols, out=rows_view(out[0]).reshape(groups, o // groups, ho * wo))
+        xp.matmul(wmat, cols, out=flat_rows(out, groups)[0])
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
         return
@@ -296,21 +296,26 @@ def forward_gemm(cols, w, bias, groups, out):
     # END SOLUTION
 
 
-def rows_view(a):
-    """(C, h, W) with whole rows (contiguous h·W per channel) -> a (C, h·W) view, never a copy.
+def flat_rows(band, groups=1):
+    """(n, O, h, W) with whole rows -> (n, g, O/g, h·W): a view, never a copy.
 
-    A band of rows of a bigger image qualifies: its channels are just further apart.
+    A band of rows of a bigger output qualifies (its channels are just further
+    apart), so a GEMM can write a chunk's result straight into it.
     """
-    if not has_whole_rows(a):
-        raise ValueError(f"rows_view: rows of shape {a.shape} with strides {a.strides} are not contiguous")
-    c, h, w = a.shape
-    xp = get_array_module(a)
-    return xp.lib.stride_tricks.as_strided(a, (c, h * w), (a.strides[0], a.itemsize))
+    n, o, h, w = band.shape
+    if not has_whole_rows(band):
+        raise ValueError(f"flat_rows: band {band.shape} with strides {band.strides} has no whole rows")
+    xp = get_array_module(band)
+    s0, s1 = band.strides[:2]
+    return xp.lib.stride_tricks.as_strided(band, (n, groups, o // groups, h * w),
+                                           (s0, s1 * (o // groups), s1, band.itemsize))
 
 
 def has_whole_rows(a):
-    """Whether each channel of (C, h, W) is one contiguous run of h·W elements."""
-    return a.strides[2] == a.itemsize and (a.shape[1] == 1 or a.strides[1] == a.shape[2] * a.itemsize)
+    """Whether the last two axes (h, W) of ``a`` are one contiguous run of h·W elements
+    (strides of size-1 axes do not matter)."""
+    (h, w), (sh, sw) = a.shape[-2:], a.strides[-2:]
+    return (w == 1 or sw == a.itemsize) and (h == 1 or sh == w * a.itemsize)
 
 
 def channels_first(g, slot='gT'):
@@ -318,7 +323,7 @@ def channels_first(g, slot='gT'):
     band of its rows), else a copy into a scratch buffer."""
     xp = get_array_module(g)
     if g.shape[0] == 1:  # a broadcast gradient (zero strides) is copied first
-        return rows_view(g[0] if has_whole_rows(g[0]) else xp.ascontiguousarray(g[0]))
+        return flat_rows(g if has_whole_rows(g) else xp.ascontiguousarray(g))[0, 0]
     out = _buffer(xp, slot, (g.shape[1], g.shape[0]) + g.shape[2:], g.dtype)
     out[...] = g.transpose(1, 0, 2, 3)
     return out.reshape(g.shape[1], -1)
@@ -464,17 +469,6 @@ def _kernel_row(cols1, i, dilation, wo, out_rows, groups):
     return part.reshape(groups, k // groups, n, -1).transpose(2, 0, 1, 3)
 
 
-def _grouped_rows(band, groups):
-    """(n, O, h, W) band with whole rows -> (n, g, O/g, h·W) view (see :func:`rows_view`)."""
-    n, o, h, w = band.shape
-    s0, s1 = band.strides[:2]
-    if band.strides[3] != band.itemsize or (h > 1 and band.strides[2] != w * band.itemsize):
-        raise ValueError(f"_grouped_rows: band {band.shape} with strides {band.strides} has no whole rows")
-    xp = get_array_module(band)
-    return xp.lib.stride_tricks.as_strided(band, (n, groups, o // groups, h * w),
-                                           (s0, s1 * (o // groups), s1, band.itemsize))
-
-
 def shared_rows_forward(x, w, bias, out_hw, stride, padding, dilation, groups, y):
     """conv_forward for stride 1 along the height, into ``y`` (N, O, Ho, Wo), sharing rows."""
     xp = get_array_module(x, w)
@@ -482,7 +476,7 @@ def shared_rows_forward(x, w, bias, out_hw, stride, padding, dilation, groups, y
     wrows = [xp.ascontiguousarray(w[:, :, i, :]).reshape(groups, o // groups, cg * kw) for i in range(kh)]
     for n0, n1, h0, h1, cols1 in shared_row_chunks(x, padding, (kh, kw), out_hw, dilation, stride[1]):
         band = y[n0:n1, :, h0:h1]
-        out = _grouped_rows(band, groups)
+        out = flat_rows(band, groups)
         for i in range(kh):
             a = _kernel_row(cols1, i, dilation[0], out_hw[1], h1 - h0, groups)
             if i == 0:
@@ -502,7 +496,7 @@ def shared_rows_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     g = xp.ascontiguousarray(g)  # a broadcast gradient (zero strides) has no rows to view
     dw = xp.zeros((kh, groups, cg * kw, o // groups), dtype=x.dtype)
     for n0, n1, h0, h1, cols1 in shared_row_chunks(x, padding, kernel, (ho, wo), dilation, stride[1]):
-        g_t = _grouped_rows(g[n0:n1, :, h0:h1], groups).transpose(0, 1, 3, 2)   # (n, g, h·W, O/g)
+        g_t = flat_rows(g[n0:n1, :, h0:h1], groups).transpose(0, 1, 3, 2)   # (n, g, h·W, O/g)
         for i in range(kh):
             # (cols @ gᵀ), the orientation that keeps OpenBLAS's threads apart (weight_grad_gemm)
             part = xp.matmul(_kernel_row(cols1, i, dilation[0], wo, h1 - h0, groups), g_t)
