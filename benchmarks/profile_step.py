@@ -35,6 +35,7 @@ import numpy  # noqa: E402
 
 from minigrad.function import Function  # noqa: E402
 from minigrad.ops import conv as conv_ops  # noqa: E402
+from minigrad.ops import im2col as im2col_ops  # noqa: E402
 from minigrad import optim  # noqa: E402
 from benchmarks.cases import MODEL_CASES  # noqa: E402
 
@@ -114,8 +115,10 @@ class instrument:
                     fn = cls.__dict__[phase].__func__
                     self._patch(cls, phase, staticmethod(t.wrap((cls.__name__, phase), fn)))
         self._patch(numpy, 'matmul', t.wrap(gemm_key, numpy.matmul))
-        for name in HELPERS:
-            self._patch(conv_ops, name, t.wrap((name, ''), getattr(conv_ops, name)))
+        for name in HELPERS:  # patched where it is defined and where conv.py imported it
+            for module in (im2col_ops, conv_ops):
+                if name in vars(module):
+                    self._patch(module, name, t.wrap((name, ''), vars(module)[name]))
         self._patch(optim.Optimizer, 'step', t.wrap(('optimizer', 'step'), optim.Optimizer.step))
         return t
 

@@ -1,4 +1,4 @@
-"""Assignment 3 (assignments/a3_conv_im2col.md): the fast convolution of minigrad/ops/conv.py.
+"""Assignment 3 (assignments/a3_conv_im2col.md): the fast convolution of minigrad/ops/im2col.py and conv.py.
 
 im2col's strided view and col2im are checked against their definitions; the
 whole convolution against values computed with PyTorch and float64 finite
@@ -9,7 +9,7 @@ import pytest
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad.ops import conv as C
+from minigrad.ops import im2col as I
 from minigrad.testing import as_numpy, assert_close, t64
 
 X1 = (np.arange(50) % 7 - 3).reshape(1, 2, 5, 5)
@@ -51,7 +51,7 @@ def test_windows_elements(rng):
     xpad = rng.standard_normal((2, 3, 7, 8))
     for kernel, stride, dilation in GEOMETRIES:
         out_hw = _out_hw(xpad.shape, kernel, stride, dilation)
-        view = as_numpy(C.windows(_arr(xpad), kernel, out_hw, stride, dilation))
+        view = as_numpy(I.windows(_arr(xpad), kernel, out_hw, stride, dilation))
         expected = _expected_windows(xpad, kernel, out_hw, stride, dilation)
         assert view.shape == expected.shape, f"kernel {kernel}: shape {view.shape}, expected {expected.shape}"
         assert_close(view, expected, rtol=0, atol=0, msg=f"kernel {kernel}, stride {stride}, dilation {dilation}")
@@ -63,7 +63,7 @@ def test_im2col_columns(rng):
     xpad = rng.standard_normal((2, 2, 6, 5))
     kernel, stride, dilation = (3, 2), (1, 2), (1, 1)
     out_hw = _out_hw(xpad.shape, kernel, stride, dilation)
-    cols = as_numpy(C.im2col(_arr(xpad), kernel, out_hw, stride, dilation)).copy()
+    cols = as_numpy(I.im2col(_arr(xpad), kernel, out_hw, stride, dilation)).copy()
     expected = _expected_windows(xpad, kernel, out_hw, stride, dilation).reshape(2 * 3 * 2, -1)
     assert_close(cols, expected, rtol=0, atol=0)
 
@@ -73,7 +73,7 @@ def test_im2col_columns(rng):
 def test_col2im_counts_overlaps():
     """col2im of all-ones columns counts how many 3x3 windows cover each pixel of a 5x5 input."""
     cols = _arr(np.ones((1 * 3 * 3, 1 * 3 * 3)))
-    out = as_numpy(C.col2im(cols, (1, 1, 5, 5), (3, 3), (3, 3), (1, 1), (1, 1)))
+    out = as_numpy(I.col2im(cols, (1, 1, 5, 5), (3, 3), (3, 3), (1, 1), (1, 1)))
     per_axis = np.array([1, 2, 3, 2, 1])
     assert_close(out[0, 0], np.outer(per_axis, per_axis), rtol=0, atol=0)
 
@@ -87,8 +87,8 @@ def test_col2im_is_the_adjoint_of_im2col(rng):
         out_hw = _out_hw(shape, kernel, stride, dilation)
         x = rng.standard_normal(shape)
         d = rng.standard_normal((3 * kernel[0] * kernel[1], 2 * out_hw[0] * out_hw[1]))
-        cols = as_numpy(C.im2col(_arr(x), kernel, out_hw, stride, dilation)).copy()
-        back = as_numpy(C.col2im(_arr(d), shape, kernel, out_hw, stride, dilation))
+        cols = as_numpy(I.im2col(_arr(x), kernel, out_hw, stride, dilation)).copy()
+        back = as_numpy(I.col2im(_arr(d), shape, kernel, out_hw, stride, dilation))
         assert back.shape == shape
         assert abs((cols * d).sum() - (x * back).sum()) < 1e-9 * (1 + abs((cols * d).sum())), \
             f"kernel {kernel}, stride {stride}, dilation {dilation}"

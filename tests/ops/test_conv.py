@@ -6,6 +6,7 @@ import pytest
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.ops import conv as C
+from minigrad.ops import im2col as I
 from minigrad.ops import reference as R
 
 # (N, C_in, H, W, C_out, (kH, kW), stride, padding, dilation, groups, bias)
@@ -107,9 +108,9 @@ def test_conv_transpose2d_matches_reference(case, rng):
 @pytest.mark.parametrize('budget', [1, 200, 5000], ids=['row-bands', 'small-runs', 'image-runs'])
 def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch):
     """On the CPU, convolutions run chunk by chunk (runs of images, or bands of output rows
-    of one image) under ops.conv.CHUNK_BYTES, and big stride-1 images share the columns of
+    of one image) under ops.im2col.CHUNK_BYTES, and big stride-1 images share the columns of
     their kernel rows (SHARED_ROWS_MIN_PIXELS); tiny budgets and thresholds force every path."""
-    monkeypatch.setattr(C, 'CHUNK_BYTES', budget)
+    monkeypatch.setattr(I, 'CHUNK_BYTES', budget)
     monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1 if shared_rows else 10 ** 9)
     for case in CONV_CASES:
         n, c, h, w, o, (kh, kw), s, p, d, g, has_bias = case
@@ -148,18 +149,18 @@ def test_chunks_cover_the_output_once():
     """chunks() tiles (images x output rows) exactly: whole-image runs, or row bands of one image."""
     xp = np
     for n, rows, row_bytes, budget in [(5, 7, 10, 1000), (5, 7, 10, 150), (3, 7, 10, 25), (2, 4, 100, 1)]:
-        C_budget = C.CHUNK_BYTES
+        C_budget = I.CHUNK_BYTES
         try:
-            C.CHUNK_BYTES = budget
+            I.CHUNK_BYTES = budget
             seen = np.zeros((n, rows), int)
-            for n0, n1, h0, h1 in C.chunks(n, rows, row_bytes, xp):
+            for n0, n1, h0, h1 in I.chunks(n, rows, row_bytes, xp):
                 assert n1 > n0 and h1 > h0
                 assert (n1 - n0) * (h1 - h0) * row_bytes <= budget or (n1 - n0, h1 - h0) == (1, 1)
                 assert h1 - h0 == rows or n1 - n0 == 1          # a band never spans images
                 seen[n0:n1, h0:h1] += 1
             assert (seen == 1).all()
         finally:
-            C.CHUNK_BYTES = C_budget
+            I.CHUNK_BYTES = C_budget
 
 
 def test_random_configurations_match_reference():
