@@ -246,12 +246,32 @@ class Adam(Optimizer):
             p.data *= 1 - lr * wd
         elif wd:
             g = g + wd * p.data
-        m, v = state['exp_avg'], state['exp_avg_sq']
-        # Speed (benchmarks/PROFILE.md): every line below works in place in ONE reused scratch
-        # array (``tmp``) instead of allocating ~7 fresh temporaries per parameter and step
-        # (fresh memory costs page faults): 38 -> 29 ms per step for a U-Net's 31 MB of weights.
-        # Same formulas; the last two lines divide then scale, as torch's addcdiv does.
-        tmp = self._scratch(xp, p.data)
+        arrays = [p.data, g, state['exp_avg'], state['exp_avg_sq'], state.get('max_exp_avg_sq')]
+        coefficients = (beta1, beta2, lr / (1 - beta1 ** t), math.sqrt(1 - beta2 ** t), group['eps'])
+        # Speed (benchmarks/PROFILE.md): the formulas run in place in ONE reused scratch array
+        # instead of ~7 fresh temporaries (fresh memory costs page faults), and on the CPU over
+        # pieces of CHUNK elements, so the 13 passes over a piece reread the cache, not memory:
+        # 38 -> 29 ms (scratch) and 119 -> 99 ms on 44 M weights (pieces).
+        size = p.data.size
+        piece = size if xp.__name__ != 'numpy' else self.CHUNK
+        if piece < size and all(a.flags.c_contiguous for a in arrays if a is not None):
+            flat = [None if a is None else a.reshape(-1) for a in arrays]
+            for start in range(0, size, piece):
+                part = [None if a is None else a[start:start + piece] for a in flat]
+                self._adam_math(*part, self._scratch(xp, part[0]), coefficients)
+        else:
+            self._adam_math(*arrays, self._scratch(xp, p.data), coefficients)
+
+    #: Elements per piece of an Adam update on the CPU (1 M floats: 4 MB per array, the
+    #: five arrays of a piece fit the cache).
+    CHUNK = 1 << 20
+
+    @staticmethod
+    def _adam_math(p, g, m, v, v_max, tmp, coefficients):
+        """One Adam step in place on same-shaped arrays; ``tmp`` is scratch.  The last two
+        lines divide then scale, as torch's addcdiv does."""
+        xp = backend.get_array_module(p)
+        beta1, beta2, step_size, bias2_sqrt, eps = coefficients
         xp.subtract(g, m, out=tmp)
         tmp *= 1 - beta1
         m += tmp                                   # m ← m + (1 − β₁)(g − m) = β₁m + (1 − β₁)g
@@ -259,15 +279,15 @@ class Adam(Optimizer):
         xp.multiply(g, g, out=tmp)
         tmp *= 1 - beta2
         v += tmp                                   # v ← β₂v + (1 − β₂)g²
-        if group['amsgrad']:
-            xp.maximum(state['max_exp_avg_sq'], v, out=state['max_exp_avg_sq'])
-            v = state['max_exp_avg_sq']
+        if v_max is not None:                      # amsgrad
+            xp.maximum(v_max, v, out=v_max)
+            v = v_max
         xp.sqrt(v, out=tmp)
-        tmp /= math.sqrt(1 - beta2 ** t)
-        tmp += group['eps']                        # tmp = √v / √(1 − β₂ᵗ) + ε
+        tmp /= bias2_sqrt
+        tmp += eps                                 # tmp = √v / √(1 − β₂ᵗ) + ε
         xp.divide(m, tmp, out=tmp)
-        tmp *= lr / (1 - beta1 ** t)
-        p.data -= tmp
+        tmp *= step_size
+        p -= tmp
 
     def _scratch(self, xp, like):
         """A reused array of ``like``'s shape and dtype (a view of one flat buffer per dtype),

@@ -77,6 +77,30 @@ def test_adam_and_adamw_match_hand_computed_steps(cls, wd, amsgrad):
         assert got[t - 1] == pytest.approx(tuple(x), rel=1e-10, abs=1e-12)
 
 
+@pytest.mark.parametrize('cls,wd,amsgrad', [(optim.Adam, 0.0, False), (optim.Adam, 0.1, True),
+                                           (optim.AdamW, 0.1, False)])
+def test_adam_in_pieces_is_bit_identical(cls, wd, amsgrad, monkeypatch):
+    """On the CPU Adam updates big parameters in cache-sized pieces (Adam.CHUNK elements);
+    a piece of 7 elements (and a non-contiguous gradient, which takes the whole-array path)
+    must give exactly the numbers of one whole-array update."""
+    rng = np.random.default_rng(0)
+    data = [rng.standard_normal(shape).astype(np.float32) for shape in ((5, 9), (31,), (3, 4, 2))]
+    grads = [[rng.standard_normal(d.shape).astype(np.float32) for d in data] for _ in range(4)]
+    grads[2][0] = np.asfortranarray(grads[2][0])
+    results = []
+    for piece in (1 << 20, 7):
+        monkeypatch.setattr(optim.Adam, 'CHUNK', piece)
+        params = [mg.tensor(d.copy(), requires_grad=True) for d in data]
+        opt = cls(params, lr=0.01, weight_decay=wd, amsgrad=amsgrad)
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = mg.tensor(g).data
+            opt.step()
+        results.append([p.numpy().copy() for p in params])
+    for whole, pieces in zip(*results):
+        assert np.array_equal(whole, pieces)
+
+
 def test_first_adam_step_moves_each_weight_by_lr():
     w1, w2 = _params()
     _run(optim.Adam([w1, w2], lr=0.01), w1, w2, 1)

@@ -24,16 +24,23 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, keep, scale):
-        xp = get_array_module(x, keep, op='dropout')
+        get_array_module(x, keep, op='dropout')  # raises on mixed backends
         ctx.save_for_backward(keep)
         ctx.scale = scale
-        return xp.where(keep, x * x.dtype.type(scale), x.dtype.type(0))
+        return x * _kept_scale(keep, scale, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         keep, = ctx.saved
-        xp = get_array_module(grad)
-        return xp.where(keep, grad * grad.dtype.type(ctx.scale), grad.dtype.type(0))
+        return grad * _kept_scale(keep, ctx.scale, grad.dtype)
+
+
+def _kept_scale(keep, scale, dtype):
+    """keep · scale as floats (scale or 0).  A product, not ``xp.where``, which is ~15x
+    slower on a random mask in NumPy; like torch, an inf or NaN input stays NaN where dropped."""
+    factor = keep.astype(dtype)
+    factor *= dtype.type(scale)
+    return factor
 
 
 def _check_p(op, p):

@@ -48,3 +48,33 @@ def test_relu_gradient_at_zero_is_zero():
     x = t64([0.0, 1.0])
     F.relu(x).sum().backward()
     assert_close(x.grad, [0.0, 1.0])
+
+
+@pytest.mark.parametrize('slope', [0.0, 0.01, 0.2, 1.0, 1.5, -0.3])
+def test_leaky_relu_exact_for_every_slope(slope, rng):
+    """Values and gradients are exactly a / slope·a and g / slope·g (float32, no rounding of
+    1·a), for slopes in [0, 1], above 1 and negative; the gradient at 0 is slope·g, as torch."""
+    a = rng.standard_normal((4, 5, 6)).astype(np.float32)
+    a[0, 0, :3] = 0.0
+    g = rng.standard_normal(a.shape).astype(np.float32)
+    s = np.float32(slope)
+    x = mg.tensor(a, requires_grad=True)
+    y = F.leaky_relu(x, slope)
+    y.backward(mg.tensor(g).data)
+    positive = a > 0
+    assert np.array_equal(y.numpy(), np.where(positive, a, a * s))
+    assert np.array_equal(mg.backend.to_numpy(x.grad), np.where(positive, g, g * s))
+
+
+def test_dropout_keeps_exact_scaled_values(rng):
+    """Kept entries are exactly x·1/(1−p), dropped ones 0, in values and gradients."""
+    mg.manual_seed(3)
+    a = rng.standard_normal((8, 50)).astype(np.float32)
+    x = mg.tensor(a, requires_grad=True)
+    y = F.dropout(x, p=0.25)
+    y.sum().backward()
+    out, kept = y.numpy(), y.numpy() != 0
+    scale = np.float32(1 / 0.75)
+    assert 0.6 < kept.mean() < 0.9
+    assert np.array_equal(out[kept], a[kept] * scale) and np.all(out[~kept] == 0)
+    assert np.array_equal(mg.backend.to_numpy(x.grad), np.where(kept, scale, np.float32(0)))
