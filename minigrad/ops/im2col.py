@@ -243,18 +243,43 @@ def channels_first(g, slot='gT'):
 
 def shared_row_chunks(x, padding, kernel, out_hw, dilation, stride_w):
     """Per :func:`chunks`: ``(n0, n1, h0, h1, cols1)``, cols1 (C·kW, n, rows_in·Wo) the columns
-    of a 1 x kW kernel over the rows_in = (h1 − h0) + d·(kH − 1) input rows output rows h0:h1 read."""
+    of a 1 x kW kernel over the rows_in = (h1 − h0) + d·(kH − 1) padded input rows that
+    output rows h0:h1 read (see :func:`row_columns`)."""
     xp = get_array_module(x)
     n, c = x.shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
     halo = dilation[0] * (kh - 1)
-    run = xpad = None
     for n0, n1, h0, h1 in chunks(n, ho, c * kw * wo * x.itemsize, xp):
-        if run != (n0, n1):
-            run, xpad = (n0, n1), pad2d(x[n0:n1], *padding, slot='xpad')
-        rows_in = h1 - h0 + halo
-        cols = im2col(xpad[:, :, h0:h0 + rows_in], (1, kw), (rows_in, wo), (1, stride_w), (1, dilation[1]))
-        yield n0, n1, h0, h1, cols.reshape(c * kw, n1 - n0, rows_in * wo)
+        cols = row_columns(x[n0:n1], padding, h0, h1 - h0 + halo, kw, wo, stride_w, dilation[1])
+        yield n0, n1, h0, h1, cols.reshape(c * kw, n1 - n0, -1)
+
+
+def row_columns(x, padding, r0, rows, kw, wo, stride, dilation):
+    """im2col with a 1 x kW kernel of padded rows r0:r0+rows, read from the *unpadded* x.
+
+    Element [c, j, n, r, w] = xpad[n, c, r0 + r, s·w + d·j], xpad = x zero-padded by
+    ``padding`` (top, bottom, left, right; negative crops).  The zeros are written
+    straight into the columns' borders, so no padded copy of x is ever made (one
+    pass over every conv input saved).  Returns a scratch (C, kW, n, rows, Wo).
+    """
+    xp = get_array_module(x)
+    n, c, height, width = x.shape
+    top, left = padding[0], padding[2]
+    out = _buffer(xp, 'cols', (c, kw, n, rows, wo), x.dtype)
+    lo = min(max(top - r0, 0), rows)                  # rows lo:hi lie inside x, the rest is padding
+    hi = max(min(top + height - r0, rows), lo)
+    out[:, :, :, :lo] = 0
+    out[:, :, :, hi:] = 0
+    for j in range(kw):
+        first = dilation * j - left                   # x column that output column 0 reads
+        w_lo = min(-(-max(-first, 0) // stride), wo)  # output columns w_lo:w_hi read inside x
+        w_hi = max(min(-(-(width - first) // stride), wo), w_lo)
+        out[:, j, :, lo:hi, :w_lo] = 0
+        out[:, j, :, lo:hi, w_hi:] = 0
+        if w_hi > w_lo and hi > lo:
+            src = x[:, :, r0 + lo - top:r0 + hi - top, first + w_lo * stride:first + (w_hi - 1) * stride + 1:stride]
+            out[:, j, :, lo:hi, w_lo:w_hi] = src.transpose(1, 0, 2, 3)
+    return out
 
 
 def kernel_row(cols1, i, dilation, wo, out_rows, groups):

@@ -29,6 +29,7 @@ CONV_CASES = [
     (2, 3, 7, 6, 4, (4, 2), 1, 'same', 1, 1, False),      # same, even kernel: extra at bottom/right
     (1, 2, 9, 8, 3, (3, 4), 1, 'same', (2, 3), 1, True),  # same, dilated (odd total on W)
     (2, 2, 6, 5, 4, (2, 3), 2, 'valid', 1, 2, True),      # valid
+    (2, 3, 7, 11, 4, (3, 3), (1, 2), (2, 1), (2, 3), 1, True),   # stride 1 down, 2 across; dilated
 ]
 
 # (N, C_in, H, W, C_out, (kH, kW), stride, padding, output_padding, dilation, groups, bias)
