@@ -27,7 +27,8 @@ Conv2d                 its input (padding_mode 'reflect' etc.: the padded  input
 ConvTranspose2d        its input and the weight                            input + weight
 ReLU/Sigmoid/Tanh      its output                                          output
 LeakyReLU              a boolean mask x > 0                                B·C·H·W·1
-MaxPool2d              the argmax indices (int64)                          B·C·Ho·Wo·8
+MaxPool2d              the winning tap per window (int8 up to 127 taps);   B·C·Ho·Wo·1
+                       with return_indices the int64 indices instead       (B·C·Ho·Wo·8)
 AvgPool2d              the divisor of every window (Ho, Wo)                Ho·Wo·4
 MaxUnpool2d            the indices it was given (shared with the pool)     0 new
 Upsample               two interpolation matrices (Ho, H), (Wo, W)         (Ho·H + Wo·W)·4
@@ -104,7 +105,9 @@ def saved_by(rec, index, requires):
     if t == 'MaxPool2d':
         if len(outs) > 1:   # return_indices: the saved indices are the returned ones
             return [(outs[1][0], nbytes(outs[1][1], outs[1][2]), 'act')]
-        return [(new + ('idx',), nbytes(outs[0][1], numpy.int64), 'act')]
+        taps = lay.kernel[0] * lay.kernel[1]
+        small = numpy.int8 if taps <= 127 else numpy.int16 if taps <= 32767 else numpy.int32
+        return [(new + ('taps',), nbytes(outs[0][1], small), 'act')]
     if t == 'AvgPool2d':
         return [(new + ('div',), nbytes(outs[0][1][2:], dtype), 'act')]
     if t == 'MaxUnpool2d':

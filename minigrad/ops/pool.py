@@ -146,7 +146,8 @@ def _small_int(xp, count):
 
 
 def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_indices=True):
-    """(y, indices or None): the window maxima and the flat H·W index of each (first maximum on ties)."""
+    """(y, arg or None): the window maxima and the tap i·kW + j of each (first maximum on ties),
+    in the smallest int type (1 byte up to 127 taps); :func:`tap_to_flat` turns it into indices."""
     xp = get_array_module(x)
     h, w = x.shape[2:]
     xpad = _padded(x, kernel, stride, padding, dilation, out_hw, -xp.inf)
@@ -179,11 +180,20 @@ def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_indices=T
         xp.maximum(y, v, out=y)
         xp.multiply(bigger, small(t), out=scaled)
         xp.maximum(arg, scaled, out=arg)
-    # tap t -> flat index into the unpadded H·W plane
-    offset = xp.asarray([i * dilation[0] * w + j * dilation[1] for i, j in taps], dtype=xp.int64)
+    return y, arg
+
+
+def tap_to_flat(arg, kernel, stride, padding, dilation, w):
+    """Winning tap t = i·kW + j of each window -> its flat index into the unpadded H·W plane
+    (int64, torch's ``return_indices``):  (s·h − p + d·i)·W + (s·w − p + d·j)."""
+    xp = get_array_module(arg)
+    oh, ow = arg.shape[-2:]
+    rows = xp.arange(oh) * stride[0] - padding[0]
+    cols = xp.arange(ow) * stride[1] - padding[1]
+    offset = xp.asarray([i * dilation[0] * w + j * dilation[1] for i, j in _taps(kernel)], dtype=xp.int64)
     indices = offset[arg]
     indices += (rows[:, None] * w + cols[None, :]).astype(xp.int64)
-    return y, indices
+    return indices
 
 
 def maxpool_backward(grad, indices, in_shape, disjoint):
@@ -351,24 +361,31 @@ class MaxPool2d(Function):
     """y[n,c,h,w] = max_{i,j} xpad[n, c, s·h + d·i, s·w + d·j]  (xpad: x padded with −inf).
 
     x (N, C, H, W) -> y (N, C, Ho, Wo).  Gradient: dx.flat[index[n,c,h,w]] += g[n,c,h,w]
-    for the recorded argmax (first maximum on ties).  ``indices_out``: a list that
-    receives the int64 index array (how ``return_indices`` gets it).
+    for the recorded argmax (first maximum on ties).  Saved for backward: the winning
+    tap of each window, 1 byte (torch keeps 8-byte indices).  ``indices_out``: a list
+    that receives the int64 index array (how ``return_indices`` gets it); then that
+    array is saved instead, shared with a MaxUnpool2d that uses it.
     """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw, indices_out=None):
         need = ctx.requires_grad or indices_out is not None
-        y, indices = maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_indices=need)
-        if indices_out is not None:
-            indices_out.append(indices)
-        ctx.save_for_backward(indices)
+        y, arg = maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_indices=need)
+        geometry = (kernel, stride, padding, dilation, x.shape[3])
+        if indices_out is not None:  # save the returned indices: a MaxUnpool2d keeps the same array
+            indices_out.append(tap_to_flat(arg, *geometry))
+            ctx.save_for_backward(indices_out[-1])
+        else:  # 1 byte per output instead of torch's 8: the flat index is rebuilt in backward
+            ctx.save_for_backward(arg)
+        ctx.geometry, ctx.saved_taps = geometry, indices_out is None
         ctx.in_shape = x.shape
         ctx.disjoint = all(stride[a] >= dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        (indices,) = ctx.saved
+        (saved,) = ctx.saved
+        indices = tap_to_flat(saved, *ctx.geometry) if ctx.saved_taps else saved
         return (maxpool_backward(grad, indices, ctx.in_shape, ctx.disjoint),)
 
 

@@ -116,7 +116,9 @@ def test_max_pool_no_grad_and_float32():
     with mg.no_grad():
         y, idx = F.max_pool2d(xt, 3, 2, 1, return_indices=True)
     assert not y.requires_grad and idx.shape == y.shape
-    assert mg.graph_bytes(F.max_pool2d(xt, 2)) == 2 * 3 * 3 * 3 * 8  # the graph keeps the int64 indices only
+    assert mg.graph_bytes(F.max_pool2d(xt, 2)) == 2 * 3 * 3 * 3 * 1  # the graph keeps 1-byte taps only
+    y, idx = F.max_pool2d(xt, 2, return_indices=True)                 # ... or the returned int64 indices
+    assert idx.dtype == np.int64 and mg.graph_bytes(y) == 2 * 3 * 3 * 3 * 8
 
 
 # --------------------------------------------------------------------------- average pooling
