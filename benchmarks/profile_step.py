@@ -50,6 +50,7 @@ FAMILIES = {   # Function class name -> family
     'NLLLoss': 'loss',
 }
 HELPERS = {'im2col': 'im2col / col2im', 'col2im': 'im2col / col2im', 'pad2d': 'im2col / col2im',
+           'row_columns': 'im2col / col2im',
            'channels_first': 'im2col / col2im', 'flip_swap': 'im2col / col2im',
            'conv_weight_grad': 'conv (outside GEMM and im2col)', 'conv_input_grad': 'conv (outside GEMM and im2col)'}
 CONV_GRADS = {'conv_weight_grad': 'conv weight gradient', 'conv_input_grad': 'conv input gradient'}

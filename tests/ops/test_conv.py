@@ -106,11 +106,13 @@ def test_conv_transpose2d_matches_reference(case, rng):
 
 
 @pytest.mark.parametrize('shared_rows', [False, True], ids=['im2col', 'shared-rows'])
-@pytest.mark.parametrize('budget', [1, 200, 5000], ids=['row-bands', 'small-runs', 'image-runs'])
+@pytest.mark.parametrize('budget', [1, 200, 5000, 10 ** 12],
+                         ids=['row-bands', 'small-runs', 'image-runs', 'whole-batch'])
 def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch):
     """On the CPU, convolutions run chunk by chunk (runs of images, or bands of output rows
     of one image) under ops.im2col.CHUNK_BYTES, and big stride-1 images share the columns of
-    their kernel rows (SHARED_ROWS_MIN_PIXELS); tiny budgets and thresholds force every path."""
+    their kernel rows (SHARED_ROWS_MIN_PIXELS); tiny budgets and thresholds force every path.
+    A whole-batch budget without shared rows is what CuPy runs, so NumPy checks that path too."""
     monkeypatch.setattr(I, 'CHUNK_BYTES', budget)
     monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1 if shared_rows else 10 ** 9)
     for case in CONV_CASES:
