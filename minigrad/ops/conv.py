@@ -46,7 +46,9 @@ so it runs on CuPy unchanged.
 from ..backend import get_array_module
 from ..function import Function
 from .args import pair
-from .im2col import _buffer, channels_first, chunks, col2im, column_chunks, flat_rows, kernel_row, shared_row_chunks
+from .im2col import (_buffer, channels_first, chunks, col2im, column_chunks, flat_rows, kernel_row,
+                     shared_row_chunks)
+
 
 def conv_out_size(size, kernel, stride, pad_before, pad_after, dilation):
     """floor((size + pads − d·(k−1) − 1) / s) + 1 output positions along one axis."""
