@@ -115,6 +115,7 @@ def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch)
     A whole-batch budget without shared rows is what CuPy runs, so NumPy checks that path too."""
     monkeypatch.setattr(I, 'CHUNK_BYTES', budget)
     monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1 if shared_rows else 10 ** 9)
+    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_CHANNELS', 1)
     for case in CONV_CASES:
         n, c, h, w, o, (kh, kw), s, p, d, g, has_bias = case
         x, wt = _data(rng, (n + 1, c, h, w)), _data(rng, (o, c // g, kh, kw))
@@ -139,6 +140,7 @@ def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch)
 def test_shared_rows_with_a_broadcast_gradient(rng, monkeypatch):
     """A gradient that is a broadcast view (zero strides, e.g. from .sum()) works on every path."""
     monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1)
+    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_CHANNELS', 1)
     x = mg.tensor(_data(rng, (2, 3, 6, 5)), requires_grad=True)
     w = mg.tensor(_data(rng, (4, 3, 3, 3)), requires_grad=True)
     F.conv2d(x, w, padding=1).sum().backward()
