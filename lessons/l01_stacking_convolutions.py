@@ -37,8 +37,8 @@ def empirical_receptive_field(depth, size=41):
     return int(touched.max() - touched.min() + 1)
 
 
-def run(quick=False):
-    lesson = Lesson('l01_stacking_convolutions', quick)
+def run(quick=False, seed=0):
+    lesson = Lesson('l01_stacking_convolutions', quick, seed)
     depths = np.arange(1, 121)
     rf = [calc.receptive_field(f'conv3x3*{n}').rf for n in depths]
     layers_needed, reached = calc.layers_to_reach(200, 'conv3x3')

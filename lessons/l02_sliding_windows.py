@@ -62,8 +62,8 @@ def photo(size):
     return transform.resize(crop, (size, size), anti_aliasing=True).astype(np.float32).transpose(2, 0, 1)
 
 
-def run(quick=False):
-    lesson = Lesson('l02_sliding_windows', quick)
+def run(quick=False, seed=0):
+    lesson = Lesson('l02_sliding_windows', quick, seed)
     mg.manual_seed(0)
     depth, width, size = (3, 8, 24) if quick else (5, 16, 48)
     patch = 2 * depth + 1

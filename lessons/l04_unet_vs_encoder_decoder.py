@@ -172,8 +172,8 @@ def scores_figure(lesson, scores, per_class, class_names):
     lesson.figure(fig, 'scores.png')
 
 
-def run(quick=False):
-    lesson = Lesson('l04_unet_vs_encoder_decoder', quick)
+def run(quick=False, seed=0):
+    lesson = Lesson('l04_unet_vs_encoder_decoder', quick, seed)
     cfg = settings(quick)
     with one_blas_thread():  # small GEMMs: a 2nd BLAS thread only waits for a busy core
         train_set = SyntheticShapes(cfg['n_train'], size=cfg['size'], num_classes=4, seed=0)

@@ -241,8 +241,8 @@ def curves_figure(lesson, losses, sweep, reg_score, true_score):
     lesson.figure(fig, 'losses_and_temperature.png')
 
 
-def run(quick=False):
-    lesson = Lesson('l05_colorization', quick)
+def run(quick=False, seed=0):
+    lesson = Lesson('l05_colorization', quick, seed)
     cfg = settings(quick)
     with one_blas_thread():  # small GEMMs: a 2nd BLAS thread only waits for a busy core
         L_tr, ab_tr, _ = load(RegionCrops(cfg['n_train'], cfg['size'], 'train'))

@@ -340,8 +340,8 @@ def sharpness_figure(lesson, tasks):
 
 
 # ----------------------------------------------------------------------------- the lesson
-def run(quick=False):
-    lesson = Lesson('l06_pix2pix', quick)
+def run(quick=False, seed=0):
+    lesson = Lesson('l06_pix2pix', quick, seed)
     cfg = settings(quick)
     lesson.record(settings=cfg)
     with one_blas_thread():

@@ -206,8 +206,8 @@ def training_figure(lesson, history):
 
 
 # ----------------------------------------------------------------------------- the lesson
-def run(quick=False):
-    lesson = Lesson('l08_embeddings', quick)
+def run(quick=False, seed=0):
+    lesson = Lesson('l08_embeddings', quick, seed)
     cfg = settings(quick)
     lesson.record(settings=cfg)
     with one_blas_thread('sklearn.manifold', 'sklearn.metrics'):
