@@ -27,6 +27,7 @@ def main(argv=None):
     parser.add_argument('--only', default='', help='comma-separated lesson numbers, e.g. 1,4')
     parser.add_argument('--backend', default=None, choices=['numpy', 'cupy'],
                         help='array backend (default: $MINIGRAD_BACKEND or numpy)')
+    parser.add_argument('--seed', type=int, default=0, help='seed for data and initial weights (default 0)')
     parser.add_argument('--list', action='store_true', help='list the lessons and exit')
     args = parser.parse_args(argv)
 
@@ -49,7 +50,7 @@ def main(argv=None):
         print(f"\n== {n}: {title}")
         start = time.perf_counter()
         try:
-            module.run(quick=args.quick)
+            module.run(quick=args.quick, seed=args.seed)
         except Exception as exc:  # keep going: one failing lesson should not hide the others
             failures.append((n, exc))
             print(f"  !! {type(exc).__name__}: {exc}")
