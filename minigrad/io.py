@@ -124,6 +124,8 @@ def save(obj, path, compress=False):
     manifest = {'format': FORMAT, 'version': VERSION, 'root': _encode(obj, [], arrays)}
     manifest_bytes = numpy.frombuffer(json.dumps(manifest).encode('utf-8'), dtype=numpy.uint8)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):   # say so before the temp file's name can confuse the message
+        raise FileNotFoundError(f"save: the folder of {path!r} does not exist ({directory})")
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp', dir=directory)
     try:
         with os.fdopen(fd, 'wb') as f:

@@ -146,3 +146,10 @@ def test_torch_state_dict_helpers_without_torch():
     back = mio.from_torch_state_dict(plain)
     model.load_state_dict(back)
     assert np.abs(model[0].weight.numpy()).sum() == 0
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    target = tmp_path / 'runs' / 'ckpt.npz'
+    with pytest.raises(FileNotFoundError, match='runs'):
+        mg.save({'a': mg.zeros(2)}, target)
+    assert not (tmp_path / 'runs').exists()
