@@ -11,12 +11,17 @@ import os
 
 import numpy
 
-try:  # CuPy is an optional extra (``pip install -e '.[gpu]'``).
-    import cupy
+_env = os.environ.get('MINIGRAD_BACKEND')
+if _env == 'cupy-strict':  # the CPU stand-in that fails wherever CuPy would (minigrad/strict_cupy.py)
+    from . import strict_cupy as cupy
     _CUPY_ERROR = None
-except Exception as exc:  # ImportError, or a CUDA driver that cannot load
-    cupy = None
-    _CUPY_ERROR = exc
+else:
+    try:  # CuPy is an optional extra (``pip install -e '.[gpu]'``).
+        import cupy
+        _CUPY_ERROR = None
+    except Exception as exc:  # ImportError, or a CUDA driver that cannot load
+        cupy = None
+        _CUPY_ERROR = exc
 
 _BACKENDS = ('numpy', 'cupy')
 _DEVICE_OF = {'numpy': 'cpu', 'cupy': 'gpu'}
@@ -121,8 +126,7 @@ def to_numpy(array):
     return cupy.asnumpy(array) if is_cupy_array(array) else numpy.asarray(array)
 
 
-_env = os.environ.get('MINIGRAD_BACKEND')
 if _env:
-    if _env not in _BACKENDS:
-        raise ValueError(f"MINIGRAD_BACKEND must be one of {_BACKENDS}, got {_env!r}")
-    use_backend(_env)
+    if _env not in _BACKENDS + ('cupy-strict',):
+        raise ValueError(f"MINIGRAD_BACKEND must be one of {_BACKENDS + ('cupy-strict',)}, got {_env!r}")
+    use_backend('cupy' if _env == 'cupy-strict' else _env)

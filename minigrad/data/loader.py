@@ -13,6 +13,7 @@ import numpy
 
 from .. import random as _random
 from ..creation import stack as _stack_tensors
+from ..creation import tensor as _tensor
 from ..tensor import Tensor
 
 
@@ -55,7 +56,7 @@ def _to_tensors(batch):
     if isinstance(batch, dict):
         return {k: _to_tensors(v) for k, v in batch.items()}
     if isinstance(batch, numpy.ndarray):
-        return Tensor(batch)  # moved to the default backend; dtype kept (int64 labels stay int64)
+        return _tensor(batch)  # moved to the default backend; dtype kept (int64 labels stay int64)
     return batch
 
 
