@@ -52,7 +52,11 @@ def test_patchgan_family(n_layers, rf):
 @pytest.mark.parametrize('n_layers, rf', [(0, 1), (1, 16), (3, 70), (5, 286)])
 def test_patchgan_model(n_layers, rf):
     from minigrad.models.pix2pix import PatchDiscriminator
-    assert calc.receptive_field(PatchDiscriminator(6, ndf=2, n_layers=n_layers)).rf == rf
+    D = PatchDiscriminator(6, ndf=2, n_layers=n_layers)
+    assert calc.receptive_field(D, 256).rf == rf                   # traced on (1, 6, 256, 256)
+    assert calc.receptive_field(D, (2, 6, 300, 300)).rf == rf
+    with pytest.raises(ValueError, match='PatchDiscriminator has its own forward.*input_size'):
+        calc.receptive_field(D)                                    # its forward is not a Sequential
 
 
 ALEXNET_V2 = 'conv11s4p0,pool3s2,conv5,pool3s2,conv3,conv3,conv3,pool3s2'
