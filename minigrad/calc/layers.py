@@ -248,8 +248,8 @@ _SHAPES = "items look like conv3x3, conv4s2p1c64, tconv4s2p1, pool2, up2b, id, f
 MAX_LAYERS = 1000
 
 _ITEM = re.compile(r'^(tconv|conv|maxpool|avgpool|pool|unpool|up|fc|identity|id)(\d+(?:x\d+)?)?([a-z0-9]*)'
-                   r'(?:\*(\d+))?$')
-_OPTION = re.compile(r'(op|s|p|d|c)(\d+)|(b)')
+                   r'(?:\*(\d+))?$', re.ASCII)
+_OPTION = re.compile(r'(op|s|p|d|c)(\d+)|(b)', re.ASCII)
 #: The options each kind takes (anything else is refused, never silently ignored).
 _OPTIONS = {'conv': 'spdc', 'tconv': 'spdco', 'pool': 'spd', 'maxpool': 'spd', 'avgpool': 'sp',
             'unpool': 'sp', 'up': 'b', 'fc': '', 'id': '', 'identity': ''}

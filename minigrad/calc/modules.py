@@ -16,6 +16,7 @@ Two ways to see a model:
 Only leaf modules are seen: work done in a ``forward`` with functional calls
 (``F.relu(x)``, ``cat``, ``x + skip``) is invisible to the walk and the trace.
 """
+import math
 from dataclasses import dataclass, field
 
 import numpy
@@ -159,7 +160,7 @@ class Record:
 
     @property
     def n_params(self):
-        return int(sum(numpy.prod(p[1], dtype=numpy.int64) for p in self.params))
+        return sum(math.prod(p[1]) for p in self.params)
 
 
 def is_chain(model):

@@ -382,7 +382,7 @@ def layers_to_reach(target, layer='conv3x3', max_layers=100_000):
     if isinstance(target, bool) or not isinstance(target, (int, numpy.integer)) or target < 1:
         raise ValueError(f"layers_to_reach: target must be a receptive field of at least 1 pixel (an int), "
                          f"got {target!r}")
-    layers = as_layers(layer) if not isinstance(layer, str) else parse_spec(layer.split('*')[0])
+    layers = as_layers(layer)
     if len(layers) != 1:
         raise ValueError(f"layers_to_reach: needs one layer, got {len(layers)} ({layer!r})")
     (base,) = layers
