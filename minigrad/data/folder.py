@@ -46,6 +46,7 @@ class AlignedImageFolder(Dataset):
     def __init__(self, root, split='train', direction='AtoB', size=None, verify=False):
         if direction not in ('AtoB', 'BtoA'):
             raise ValueError(f"AlignedImageFolder: direction must be 'AtoB' or 'BtoA', got {direction!r}")
+        size = None if size is None else check_size(size, 'AlignedImageFolder')
         if not os.path.isdir(root):
             raise FileNotFoundError(f"AlignedImageFolder: root folder {root!r} does not exist")
         folder = os.path.join(root, split)
@@ -61,8 +62,7 @@ class AlignedImageFolder(Dataset):
         for path in self.paths:
             w, h, _ = image_info(path, 'AlignedImageFolder', decode=verify)
             _check_pair(path, w, h)
-        self.root, self.split, self.direction = root, split, direction
-        self.size = None if size is None else check_size(size, 'AlignedImageFolder')
+        self.root, self.split, self.direction, self.size = root, split, direction, size
 
     def __len__(self):
         return len(self.paths)
