@@ -9,86 +9,98 @@ The slide's numbers, one command each::
     python -m minigrad.calc redundancy --patch 5      # (2n-1)^2 = 25 windows per pixel, n = 3
 """
 import argparse
-import ast
-import importlib
+import re
 import sys
 
-from .layers import SPEC_HELP
+from .layers import MAX_VALUE, SPEC_HELP
 from .memory import memory
+from .pymodel import DEFAULT_PACKAGES, load_model
+from .records import DTYPES
 from .table import human_bytes, pair_str
 
 
-def _shape(text, batch=None):
+def _ints(text, what, example):
+    """'200x400x400' -> (200, 400, 400): positive ints below 2**31, else an argparse error."""
+    parts = text.lower().replace(',', 'x').split('x')
+    if not all(re.fullmatch(r'\s*[0-9]{1,10}\s*', p) for p in parts) or \
+            not all(1 <= int(p) < MAX_VALUE for p in parts):
+        raise argparse.ArgumentTypeError(f"{what} must look like {example} (positive ints below 2**31), "
+                                         f"got {text!r}")
+    return tuple(int(p) for p in parts)
+
+
+def _shape(text):
     """'200x400x400' (C, H, W) or '20x200x400x400' (N, C, H, W) -> (N, C, H, W)."""
-    try:
-        dims = tuple(int(v) for v in text.lower().replace(',', 'x').split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"shape must look like 3x64x64 or 8x3x64x64, got {text!r}") from None
-    if len(dims) == 3:
-        dims = (1,) + dims
-    if len(dims) != 4 or min(dims) < 1:
-        raise argparse.ArgumentTypeError(f"shape must be CxHxW or NxCxHxW (positive), got {text!r}")
-    return dims
+    dims = _ints(text, 'shape', '3x64x64 or 8x3x64x64')
+    if len(dims) not in (3, 4):
+        raise argparse.ArgumentTypeError(f"shape must be CxHxW or NxCxHxW, got {text!r}")
+    return (1,) * (4 - len(dims)) + dims
 
 
 def _size(text):
     """'64' or '64x48' -> (H, W)."""
-    try:
-        dims = tuple(int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 64 or 64x48, got {text!r}") from None
-    if len(dims) == 1:
-        dims = dims * 2
-    if len(dims) != 2 or min(dims) < 1:
-        raise argparse.ArgumentTypeError(f"size must be H or HxW (positive), got {text!r}")
-    return dims
+    dims = _ints(text, 'size', '64 or 64x48')
+    if len(dims) > 2:
+        raise argparse.ArgumentTypeError(f"size must be H or HxW, got {text!r}")
+    return dims * (3 - len(dims))
 
 
-def _model(spec):
-    """A spec string, or 'py:package.module:factory(args)' -> the Module that factory(args) returns.
+def _positive(text):
+    if not re.fullmatch(r'\s*[0-9]{1,10}\s*', text) or not 1 <= int(text) < MAX_VALUE:
+        raise argparse.ArgumentTypeError(f"must be a positive int below 2**31, got {text!r}")
+    return int(text)
 
-    Arguments are Python literals only (``UNet(3, 2, depth=2)``); nothing else is evaluated.
-    """
+
+def _model(spec, args):
+    """A layer spec string as is, or the Module of 'py:package.module:Factory(args)' (see pymodel.py)."""
     if not spec.startswith('py:'):
         return spec
-    path, _, call = spec[3:].partition(':')
-    name, _, rest = call.partition('(')
-    if not name:
-        raise SystemExit(f"error: py: models are written py:package.module:factory(args), got {spec!r}")
-    args, kwargs = [], {}
-    if rest:
-        try:
-            node = ast.parse(f"f({rest}", mode='eval').body
-            args = [ast.literal_eval(a) for a in node.args]
-            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
-        except (SyntaxError, ValueError) as err:
-            raise SystemExit(f"error: cannot read the arguments of {spec!r} (literals only): {err}") from None
-    return getattr(importlib.import_module(path), name.strip())(*args, **kwargs)
+    return load_model(spec, DEFAULT_PACKAGES + tuple(getattr(args, 'allow_module', None) or ()))
+
+
+def _paths(items):
+    """['deep=conv3*2,pool2', ...] -> {'deep': 'conv3*2,pool2', ...}; each NAME once and not empty."""
+    paths = {}
+    for item in items:
+        name, _, spec = item.partition('=')
+        if not name.strip() or not spec.strip():
+            raise ValueError(f"--path must be NAME=SPEC with a name and a spec, got {item!r}")
+        if name in paths:
+            raise ValueError(f"--path: the name {name!r} is given twice")
+        paths[name] = spec
+    return paths
 
 
 def cmd_rf(args, out):
     from .receptive_field import receptive_field, receptive_field_paths
     if args.path:
-        paths = {}
-        for item in args.path:
-            name, _, spec = item.partition('=')
-            if not spec:
-                raise SystemExit(f"error: --path must be NAME=SPEC, got {item!r}")
-            paths[name] = spec
-        print(receptive_field_paths(paths), file=out)
+        if args.spec:
+            raise ValueError("give either a layer SPEC or --path NAME=SPEC, not both")
+        print(receptive_field_paths(_paths(args.path)), file=out)
         return
     if not args.spec:
-        raise SystemExit("error: give a layer SPEC or --path NAME=SPEC (see --help)")
-    model = _model(args.spec)
+        raise ValueError("give a layer SPEC or --path NAME=SPEC (see --help)")
+    model = _model(args.spec, args)
+    if hasattr(model, 'receptive_field_paths'):     # a multi-path model (U-Net) knows its paths
+        table = receptive_field_paths(model)
+        print(table, file=out)
+        print(f"receptive field of the whole net: {_rng(table.combined)} pixels", file=out)
+        return
     size = args.input
-    if size is not None and not isinstance(model, str):
+    if not isinstance(model, str):
+        if size is None:
+            raise ValueError(f"{type(model).__name__} is traced with a real forward pass: give --input H[xW] "
+                             f"(and --channels C, default 3)")
         size = (1, args.channels) + tuple(size)
     table = receptive_field(model, size)
     print(table, file=out)
-    last = table.final
-    rf = pair_str(last.rf_max) if not last.varies else \
-        f"{pair_str(last.rf_min)}..{pair_str(last.rf_max)} (smallest..largest over output positions)"
-    print(f"receptive field after {len(table)} layers: {rf} pixels", file=out)
+    print(f"receptive field after {len(table)} layers: {_rng(table.final)} pixels", file=out)
+
+
+def _rng(row):
+    rf = pair_str(row.rf_max)
+    return rf if row.rf_min == row.rf_max else \
+        f"{pair_str(row.rf_min)}..{rf} (smallest..largest over output positions)"
 
 
 def cmd_layers(args, out):
@@ -98,10 +110,10 @@ def cmd_layers(args, out):
 
 
 def cmd_memory(args, out):
-    model = _model(args.spec)
+    model = _model(args.spec, args)
     if args.measure:
         if isinstance(model, str):
-            raise ValueError("--measure needs a real model (py:package.module:factory), not a layer spec")
+            raise ValueError("--measure needs a real model (py:package.module:Factory(args)), not a layer spec")
         from .memory import measure
         report = measure(model, args.input, args.dtype, args.optimizer, args.batch)
     else:
@@ -116,12 +128,12 @@ def cmd_memory(args, out):
 
 def cmd_flops(args, out):
     from .flops import count_flops
-    print(count_flops(_model(args.spec), args.input, args.dtype), file=out)
+    print(count_flops(_model(args.spec, args), args.input, args.dtype), file=out)
 
 
 def cmd_summary(args, out):
     from .summary import summary
-    print(summary(_model(args.spec), args.input, args.dtype), file=out)
+    print(summary(_model(args.spec, args), args.input, args.dtype), file=out)
 
 
 def cmd_redundancy(args, out):
@@ -130,25 +142,34 @@ def cmd_redundancy(args, out):
     print(report, file=out)
 
 
+PY_HELP = """
+
+A model can also be given as py:package.module:Factory(args): a class or function of
+minigrad.models (other packages only with --allow-module PKG: importing and calling
+them runs their code) that returns a minigrad nn Module; the arguments are Python
+literals, never evaluated as code, e.g.  py:minigrad.models:UNet(3,2,depth=2,base_width=8)"""
+
+
 def build_parser():
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument('--allow-module', action='append', metavar='PKG',
+                        help=f"also accept py: models from package PKG (default only {', '.join(DEFAULT_PACKAGES)}); "
+                             f"repeatable.  Importing and calling PKG runs its code")
     parser = argparse.ArgumentParser(
         prog='python -m minigrad.calc',
         description="Architecture calculators: receptive field, layers to reach a receptive field, "
                     "memory, FLOPs, model summary, sliding-window redundancy.",
-        epilog=SPEC_HELP + "\n\nA model can also be given as py:package.module:factory(args), a function "
-               "or class returning a minigrad nn Module, with literal arguments, e.g.\n"
-               "  py:minigrad.models.unet:UNet(3,2,depth=2,base_width=8)\nGuide: docs/calc.md",
+        epilog=SPEC_HELP + PY_HELP + "\nGuide: docs/calc.md",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
     p = sub.add_parser('rf', parents=[common], help='receptive field after every layer',
                        description="Receptive field, jump and centre of the first output after every layer; "
                                    "exact min..max over output positions through up-sampling layers.",
-                       epilog=SPEC_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=SPEC_HELP + PY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('spec', nargs='?', help='layer stack, e.g. conv3x3*100 (see below)')
     p.add_argument('--input', type=_size, metavar='H[xW]', help='input size, to print output sizes')
-    p.add_argument('--channels', type=int, default=3, help='input channels for py: models (default 3)')
+    p.add_argument('--channels', type=_positive, default=3, help='input channels for py: models (default 3)')
     p.add_argument('--path', action='append', metavar='NAME=SPEC',
                    help='one path of a multi-path net (repeat for each; e.g. U-Net skips): prints the '
                         'receptive field through every path and of the whole net')
@@ -156,23 +177,24 @@ def build_parser():
 
     p = sub.add_parser('layers', help='how many layers until the receptive field reaches a target',
                        description="Smallest number of identical layers whose receptive field is >= TARGET.")
-    p.add_argument('target', type=int, help='receptive field to reach, in pixels (the slide: 200)')
+    p.add_argument('target', type=_positive, help='receptive field to reach, in pixels (the slide: 200)')
     p.add_argument('--layer', default='conv3x3', help='the repeated layer, a spec item (default conv3x3)')
     p.set_defaults(run=cmd_layers)
 
     def shaped(name, help_, description):
-        q = sub.add_parser(name, help=help_, description=description, epilog=SPEC_HELP,
+        q = sub.add_parser(name, parents=[common], help=help_, description=description, epilog=SPEC_HELP + PY_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         q.add_argument('spec', help='layer stack (give channels: conv3x3c64) or py:module:factory(args)')
         q.add_argument('--input', type=_shape, required=True, metavar='[N]xCxHxW',
                        help='input shape, e.g. 200x400x400 or 20x200x400x400')
-        q.add_argument('--dtype', default='float32', help='float32 (4 bytes, default) or float64')
+        q.add_argument('--dtype', default='float32', choices=DTYPES,
+                       help='float32 (4 bytes, default), float64 or float16')
         return q
 
     p = shaped('memory', 'activation / parameter / gradient / optimizer / graph memory',
                "Bytes of every layer's output, the parameters, their gradients, the optimizer state and "
                "what the autograd graph keeps for backward; SI (MB = 10^6 B) and binary (MiB = 2^20 B).")
-    p.add_argument('--batch', type=int, help='batch size N (overrides the N of --input)')
+    p.add_argument('--batch', type=_positive, help='batch size N (overrides the N of --input)')
     p.add_argument('--optimizer', default='adam', choices=['sgd', 'momentum', 'adam'],
                    help='optimizer state: sgd 0x, momentum 1x, adam 2x the parameters (default adam)')
     p.add_argument('--measure', action='store_true',
@@ -193,10 +215,10 @@ def build_parser():
                                    "the first layer's filterings and the MACs against one fully "
                                    "convolutional pass.", epilog=SPEC_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--patch', type=int, required=True, help='window size P (the slide: P = 2n - 1)')
+    p.add_argument('--patch', type=_positive, required=True, help='window size P (the slide: P = 2n - 1)')
     p.add_argument('--image', type=_size, default=(32, 32), metavar='H[xW]', help='image size (default 32)')
     p.add_argument('--net', help='the per-window network, a layer spec (e.g. conv3x3c16*3)')
-    p.add_argument('--in-channels', type=int, default=3, help='image channels for --net (default 3)')
+    p.add_argument('--in-channels', type=_positive, default=3, help='image channels for --net (default 3)')
     p.add_argument('--centers', choices=['all', 'valid'], default='all',
                    help="'all': a window around every pixel (padded image; default); "
                         "'valid': only windows inside the image")
@@ -205,7 +227,11 @@ def build_parser():
 
 
 def main(argv=None, out=None):
-    """Run the CLI on ``argv`` (default sys.argv[1:]), printing to ``out`` (default stdout)."""
+    """Run the CLI on ``argv`` (default sys.argv[1:]), printing to ``out`` (default stdout).
+
+    Returns 0, or 2 after a one-line ``error: ...`` on stderr for input it refuses (argparse's own
+    errors exit with status 2 too).
+    """
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     try:

@@ -15,9 +15,8 @@ Linear             (rows of x) · in_features · out_features
 A stride-2 transposed conv and the stride-2 conv it undoes have the same MACs
 for matching shapes: one is the other's gradient.
 """
+import math
 from dataclasses import dataclass
-
-import numpy
 
 from .records import records
 from .table import format_table, human_count
@@ -38,7 +37,7 @@ def macs_of(rec):
         return n * h * w * c_in * (c_out // lay.groups) * lay.kernel[0] * lay.kernel[1]
     if rec.type == 'Linear':
         out_f, in_f = rec.params[0][1]   # weight (out_features, in_features)
-        rows = int(numpy.prod(rec.in_shape, dtype=numpy.int64)) // in_f
+        rows = math.prod(rec.in_shape) // in_f
         return rows * in_f * out_f
     return 0
 
@@ -85,6 +84,6 @@ def count_flops(model, input_shape, dtype='float32'):
     for rec in records(model, input_shape, dtype):
         fresh = [p for p in rec.params if p[0] not in seen]
         seen.update(p[0] for p in rec.params)
-        n_params = int(sum(numpy.prod(p[1], dtype=numpy.int64) for p in fresh))
+        n_params = sum(math.prod(p[1]) for p in fresh)
         report.append(FlopRow(rec.name, rec.type, rec.out_shape or (), n_params, macs_of(rec)))
     return report

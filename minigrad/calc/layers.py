@@ -29,22 +29,40 @@ from dataclasses import dataclass, replace
 
 KINDS = ('conv', 'tconv', 'maxpool', 'avgpool', 'unpool', 'upsample', 'pad', 'identity', 'global')
 POOLS = ('maxpool', 'avgpool')
+#: Every size, stride, padding, factor and channel count is below this (the largest int32 + 1), so
+#: positions and byte counts stay exact in int64 arithmetic.
+MAX_VALUE = 2 ** 31
+
+
+def _int(v, name):
+    """An int (or an integral NumPy int / float such as 3.0), never a silently truncated 2.7."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, '__index__'):
+        raise ValueError(f"Layer: {name} must be an int or a pair of ints, got {v!r}")
+    if isinstance(v, float) and not v.is_integer():
+        raise ValueError(f"Layer: {name} must be a whole number, got {v!r}")
+    return int(v)
 
 
 def pair(value, name='value', minimum=0):
-    """int or (a, b) -> (a, b) of ints >= minimum, else ValueError."""
-    if isinstance(value, bool):
-        raise ValueError(f"Layer: {name} must be an int or a pair of ints, got {value!r}")
-    if isinstance(value, int):
+    """int or (a, b) -> (a, b) of ints in [minimum, MAX_VALUE), else ValueError."""
+    if not isinstance(value, (tuple, list)):
         value = (value, value)
-    try:
-        a, b = value
-        a, b = int(a), int(b)
-    except (TypeError, ValueError):
-        raise ValueError(f"Layer: {name} must be an int or a pair of ints, got {value!r}") from None
-    if min(a, b) < minimum:
-        raise ValueError(f"Layer: {name} must be >= {minimum}, got {value!r}")
+    if len(value) != 2:
+        raise ValueError(f"Layer: {name} must be an int or a pair of ints, got {value!r}")
+    a, b = (_int(v, name) for v in value)
+    if min(a, b) < minimum or max(a, b) >= MAX_VALUE:
+        raise ValueError(f"Layer: {name} must be >= {minimum} and < 2**31, got {value!r}")
     return a, b
+
+
+def count(value, name, minimum=1):
+    """A positive int (channels, groups) below MAX_VALUE, or None; else ValueError."""
+    if value is None:
+        return None
+    v = _int(value, name)
+    if not minimum <= v < MAX_VALUE:
+        raise ValueError(f"Layer: {name} must be >= {minimum} and < 2**31, got {value!r}")
+    return v
 
 
 @dataclass(frozen=True)
@@ -93,8 +111,27 @@ class Layer:
         setattr_(self, 'scale', pair(self.scale, 'scale', 1))
         if self.mode not in ('nearest', 'bilinear'):
             raise ValueError(f"Layer: upsample mode must be 'nearest' or 'bilinear', got {self.mode!r}")
+        for key in ('in_channels', 'out_channels', 'groups'):
+            setattr_(self, key, count(getattr(self, key), key))
+        self._check_torch_rules()
         if not self.name:
             setattr_(self, 'name', self.short())
+
+    def _check_torch_rules(self):
+        """Refuse what torch refuses, so no calculator reports a layer that cannot be built."""
+        who = f"Layer {self.name or self.kind}"
+        if self.output_padding != (0, 0):
+            if self.kind != 'tconv':
+                raise ValueError(f"{who}: output_padding only applies to a transposed conv, got "
+                                 f"{self.output_padding} on a {self.kind} layer")
+            if any(op >= max(s, d) for op, s, d in zip(self.output_padding, self.stride, self.dilation)):
+                raise ValueError(f"{who}: output_padding {self.output_padding} must be smaller than the stride "
+                                 f"{self.stride} or the dilation {self.dilation} (as in torch)")
+        if self.kind in POOLS and any(p > k // 2 for p, k in zip(self.padding, self.kernel)):
+            raise ValueError(f"{who}: pooling padding {self.padding} must be at most half the kernel "
+                             f"{self.kernel} (as in torch)")
+        if self.kind == 'avgpool' and self.dilation != (1, 1):
+            raise ValueError(f"{who}: average pooling has no dilation (as in torch), got {self.dilation}")
 
     def short(self):
         """A compact name in the spec language (``conv3x3s2``, ``up2`` …)."""
@@ -206,50 +243,95 @@ Padding default: conv/tconv d*(k-1)//2 ("half": a 3x3 conv keeps the size, a
 4x4 s2 conv halves it); pool/unpool 0.  Write p0 for an unpadded conv.
 Examples: conv3x3*100 | conv4s2*8 | conv3x3d2 | conv11s4p0,pool3s2 | tconv4s2p1"""
 
-_ITEM = re.compile(r'^(tconv|conv|maxpool|avgpool|pool|unpool|up|fc|id|identity)'
-                   r'(\d+(?:x\d+)?)?((?:(?:op|s|p|d|c)\d+|b)*)(?:\*(\d+))?$')
+_SHAPES = "items look like conv3x3, conv4s2p1c64, tconv4s2p1, pool2, up2b, id, fc10 (see calc.SPEC_HELP)"
+#: At most this many layers in one spec (the slide's deepest example has 100).
+MAX_LAYERS = 1000
+
+_ITEM = re.compile(r'^(tconv|conv|maxpool|avgpool|pool|unpool|up|fc|identity|id)(\d+(?:x\d+)?)?([a-z0-9]*)'
+                   r'(?:\*(\d+))?$', re.ASCII)
+_OPTION = re.compile(r'(op|s|p|d|c)(\d+)|(b)', re.ASCII)
+#: The options each kind takes (anything else is refused, never silently ignored).
+_OPTIONS = {'conv': 'spdc', 'tconv': 'spdco', 'pool': 'spd', 'maxpool': 'spd', 'avgpool': 'sp',
+            'unpool': 'sp', 'up': 'b', 'fc': '', 'id': '', 'identity': ''}
+_OPTION_NAMES = {'s': 'stride', 'p': 'padding', 'd': 'dilation', 'c': 'channels', 'o': 'output_padding',
+                 'b': 'bilinear'}
 
 
-def parse_item(text):
-    """One spec item -> a list of Layers (several when it ends in ``*N``)."""
+def _number(digits, what, text):
+    """Digits of a spec -> int below MAX_VALUE (checked on the text, so 20 digits cost nothing)."""
+    digits = digits.lstrip('0') or '0'
+    if len(digits) > 10 or int(digits) >= MAX_VALUE:
+        raise ValueError(f"spec: {what} {digits} in {text!r} is too large (the limit is 2**31 - 1)")
+    return int(digits)
+
+
+def _options(opts, kind, text):
+    """'s2p1b' -> {'s': 2, 'p': 1, 'b': True}; each option once, and only those ``kind`` takes."""
+    values, pos = {}, 0
+    while pos < len(opts):
+        m = _OPTION.match(opts, pos)
+        if not m:
+            raise ValueError(f"spec: cannot read the options {opts[pos:]!r} of {text!r}; {_SHAPES}")
+        key = 'b' if m.group(3) else ('o' if m.group(1) == 'op' else m.group(1))
+        label = m.group(1) or 'b'
+        if key not in _OPTIONS[kind]:
+            raise ValueError(f"spec: {kind} takes no {_OPTION_NAMES[key]} option ({label!r}) in {text!r}")
+        if key in values:
+            raise ValueError(f"spec: option {label!r} given twice in {text!r}")
+        values[key] = True if key == 'b' else _number(m.group(2), _OPTION_NAMES[key], text)
+        pos = m.end()
+    return values
+
+
+def parse_item(text, max_count=MAX_LAYERS):
+    """One spec item -> a list of Layers (several when it ends in ``*N``, N <= ``max_count``)."""
     item = text.strip().lower().replace(' ', '')
     m = _ITEM.match(item)
     if not m:
-        raise ValueError(f"spec: cannot read {text!r}\n{SPEC_HELP}")
-    kind, size, opts, count = m.groups()
-    count = int(count) if count else 1
-    if count < 1:
-        raise ValueError(f"spec: repeat count must be >= 1 in {text!r}")
-    values = dict(re.findall(r'(op|s|p|d|c)(\d+)', opts))
-    bilinear = 'b' in re.sub(r'(op|s|p|d|c)\d+', '', opts)
+        raise ValueError(f"spec: cannot read {text!r}; {_SHAPES}")
+    kind, size, opts, repeat = m.groups()
+    values = _options(opts, kind, text)
+    n = _number(repeat, 'repeat count', text) if repeat else 1
+    if not 1 <= n <= max_count:
+        raise ValueError(f"spec: repeat count must be between 1 and {max_count} in {text!r}, got {n}")
     if size is None and kind not in ('id', 'identity'):
         raise ValueError(f"spec: {text!r} needs a kernel size / factor, e.g. {kind}3 or {kind}3x3")
+    if size is not None and kind in ('id', 'identity'):
+        raise ValueError(f"spec: {kind} takes no size, got {text!r}")
     if size:
-        parts = [int(v) for v in size.split('x')]
+        parts = [_number(v, 'size', text) for v in size.split('x')]
         size = (parts[0], parts[-1])
-    geo = {key: int(values[key]) for key in ('s', 'p', 'd', 'op') if key in values}
-    channels = int(values['c']) if 'c' in values else None
-    if bilinear and kind != 'up':
-        raise ValueError(f"spec: the 'b' (bilinear) flag only applies to up, got {text!r}")
+    try:
+        layer = _layer(kind, size, values, text)
+    except ValueError as err:   # a Layer rule (torch's): say which item broke it
+        raise ValueError(f"spec: {text!r}: {err}") from None
+    return [replace(layer, name=f"{item.split('*')[0]}" + (f"#{i + 1}" if n > 1 else ''))
+            for i in range(n)]
+
+
+def _layer(kind, size, values, text):
+    geo = {key: values[key] for key in 'spd' if key in values}
+    channels = values.get('c')
     if kind == 'conv':
         layer = conv(size, geo.get('s', 1), geo.get('p'), geo.get('d', 1), out_channels=channels)
     elif kind == 'tconv':
         d = geo.get('d', 1)
         pad = geo.get('p', d * (size[0] - 1) // 2), geo.get('p', d * (size[1] - 1) // 2)
-        layer = tconv(size, geo.get('s', 1), pad, geo.get('op', 0), d, out_channels=channels)
+        layer = tconv(size, geo.get('s', 1), pad, values.get('o', 0), d, out_channels=channels)
     elif kind in ('pool', 'maxpool', 'avgpool'):
         layer = pool(size, geo.get('s'), geo.get('p', 0), geo.get('d', 1),
                      kind='avgpool' if kind == 'avgpool' else 'maxpool')
     elif kind == 'unpool':
         layer = Layer('unpool', size, geo.get('s'), geo.get('p', 0))
     elif kind == 'up':
-        layer = upsample(size, 'bilinear' if bilinear else 'nearest')
+        layer = upsample(size, 'bilinear' if 'b' in values else 'nearest')
     elif kind == 'fc':
+        if size[0] != size[1]:
+            raise ValueError(f"spec: fc takes one number (its output features), got {text!r}")
         layer = Layer('global', out_channels=size[0])
     else:
         layer = Layer('identity')
-    return [replace(layer, name=f"{item.split('*')[0]}" + (f"#{i + 1}" if count > 1 else ''))
-            for i in range(count)]
+    return layer
 
 
 def parse_spec(spec):
@@ -259,7 +341,10 @@ def parse_spec(spec):
     items = [s for s in str(spec).split(',') if s.strip()]
     if not items:
         raise ValueError("spec: empty layer stack")
-    return [layer for item in items for layer in parse_item(item)]
+    layers = []
+    for item in items:
+        layers += parse_item(item, MAX_LAYERS - len(layers))
+    return layers
 
 
 def as_layers(obj):

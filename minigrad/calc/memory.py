@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
-from .records import nbytes, records
+from .records import check_shape, nbytes, records
 from .table import format_table, human_bytes, mb, mib
 
 OPTIMIZER_STATES = {None: 0, 'none': 0, 'sgd': 0, 'momentum': 1, 'sgd-momentum': 1, 'sgd_momentum': 1,
@@ -219,10 +219,10 @@ def memory(model, input_shape, dtype='float32', optimizer='adam', batch=None):
     ``model``: a minigrad Module, a Layer list or a spec string (``"conv3x3c200*100"``).
     ``batch`` overrides N.  Returns a :class:`MemoryReport` (``print`` it).
     """
-    shape = tuple(int(s) for s in input_shape)
-    if len(shape) == 3:
-        shape = (1,) + shape
+    shape = check_shape(input_shape)
     if batch is not None:
+        if isinstance(batch, bool) or not isinstance(batch, (int, numpy.integer)) or not 1 <= batch < 2 ** 31:
+            raise ValueError(f"memory: batch must be a positive int below 2**31, got {batch!r}")
         shape = (int(batch),) + shape[1:]
     recs = records(model, shape, dtype)
     factor = optimizer_factor(optimizer)

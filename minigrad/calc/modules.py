@@ -16,6 +16,7 @@ Two ways to see a model:
 Only leaf modules are seen: work done in a ``forward`` with functional calls
 (``F.relu(x)``, ``cat``, ``x + skip``) is invisible to the walk and the trace.
 """
+import math
 from dataclasses import dataclass, field
 
 import numpy
@@ -159,23 +160,87 @@ class Record:
 
     @property
     def n_params(self):
-        return int(sum(numpy.prod(p[1], dtype=numpy.int64) for p in self.params))
+        return sum(math.prod(p[1]) for p in self.params)
+
+
+def is_chain(model):
+    """True when ``model``'s forward is known without running it to be its leaves one after another:
+    a leaf, or an ``nn.Sequential`` (not overriding ``forward``) of such modules."""
+    from .. import nn
+    kids = children(model)
+    if not kids:
+        return True
+    return isinstance(model, nn.Sequential) and type(model).forward is nn.Sequential.forward and \
+        all(is_chain(m) for _, m in kids)
+
+
+def chain_break(records, input_key, output_key):
+    """Why a traced forward is *not* a chain of its leaf layers (a string), or None when it is.
+
+    A chain: the first layer reads the model's input, every layer reads exactly what the layer before
+    it wrote (same array, same shape; integer side inputs such as unpooling indices allowed), and the
+    model returns the last layer's output.  A skip connection, ``cat``, crop, ``x + f(x)`` or
+    functional op in ``forward`` makes a layer read an array no layer wrote.
+    """
+    previous, shape, what = input_key, None, 'the model input'
+    for rec in records:
+        floats = [(k, s) for k, s, dtype in rec.inputs if numpy.dtype(dtype).kind == 'f']
+        if len(floats) != 1 or floats[0][0] != previous or shape not in (None, floats[0][1]):
+            return f"{rec.name} ({rec.type}) does not read {what} alone"
+        (previous, shape, _), what = rec.outputs[0], f"the output of {rec.name}"
+    if not records or output_key != previous:
+        return f"the model does not return {what}"
+    return None
 
 
 def layers_from_module(model, input_size=None):
-    """Layers of a Module in forward order: traced when ``input_size`` is (N, C, H, W), else walked.
+    """Layers of a Module in forward order, for a receptive field (which only a chain of layers has).
 
-    Raises ValueError naming every leaf module whose geometry is unknown.
+    A nested ``nn.Sequential`` (:func:`is_chain`) is walked: no forward pass needed.  Any other Module
+    is traced (:func:`trace`) on ``input_size`` = (N, C, H, W), or (1, C, H, W) for H / (H, W) with C
+    from its first layer that has ``in_channels``, and must pass :func:`chain_break`.  Without an
+    input size, or when the trace shows more than one path, it is refused with a ValueError that
+    says what to call instead; also for a leaf module whose geometry is unknown.
     """
-    if input_size is not None and not isinstance(input_size, int) and len(tuple(input_size)) == 4:
-        found = [(r.name, r.type, r.layer) for r in trace(model, tuple(input_size))]
+    name = type(model).__name__
+    paths = (f"calc.receptive_field_paths(model) (a {name} knows its paths)" if
+             hasattr(model, 'receptive_field_paths') else "calc.receptive_field_paths({path: [layers]})")
+    if is_chain(model):
+        found = [(n, type(m).__name__, layer_from_module(m, name=n)) for n, m in leaf_modules(model)]
+    elif input_size is None:
+        raise ValueError(f"receptive_field: {name} has its own forward(), so the order of its layers is known "
+                         f"only by running it: pass input_size (H, (H, W) or (N, C, H, W)) to trace it, or use "
+                         f"{paths} for a net with several paths")
     else:
-        found = [(name, type(m).__name__, layer_from_module(m, name=name)) for name, m in leaf_modules(model)]
-    unknown = [f"{name} ({kind})" for name, kind, layer in found if layer is None]
+        recs = trace(model, _traced_shape(model, input_size))
+        reason = chain_break(recs, recs.input_key, recs.output_key)
+        if reason:
+            raise ValueError(f"receptive_field: {name} is not a chain of layers: {reason} (a skip "
+                             f"connection, cat, crop or functional op in forward): use {paths}")
+        found = [(r.name, r.type, r.layer) for r in recs]
+    unknown = [f"{n} ({kind})" for n, kind, layer in found if layer is None]
     if unknown:
         raise ValueError(f"receptive_field: no geometry known for {', '.join(unknown)}; "
                          f"describe them with calc.Layer specs instead")
     return [layer for _, _, layer in found]
+
+
+def _traced_shape(model, input_size):
+    """(N, C, H, W) to trace ``model`` on: as given, or (1, C, H, W) with C from its first layer."""
+    size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    if len(size) == 4:
+        return size
+    channels = next((m.in_channels for _, m in leaf_modules(model) if hasattr(m, 'in_channels')), None)
+    if channels is None:
+        raise ValueError(f"receptive_field: cannot tell how many channels {type(model).__name__} takes; "
+                         f"pass input_size=(N, C, H, W)")
+    return (1, channels) + size[-2:]
+
+
+class Trace(list):
+    """The :class:`Record` list of :func:`trace`, with the keys of the model's input and output arrays."""
+    input_key = None
+    output_key = None
 
 
 def trace(model, input_shape, dtype='float32'):
@@ -185,7 +250,7 @@ def trace(model, input_shape, dtype='float32'):
     never reused between layers.
     """
     import minigrad as mg
-    records, keep, handles = [], [], []
+    records, keep, handles = Trace(), [], []
     dtype = numpy.dtype(dtype)
 
     def hook_for(name, module):
@@ -208,7 +273,10 @@ def trace(model, input_shape, dtype='float32'):
         with mg.no_grad():
             x = mg.zeros(*input_shape, dtype=dtype)
             keep.append(x.data)
-            model(x)
+            out = _arrays(model(x))
+            keep.extend(out)
+            records.input_key = array_key(x.data)
+            records.output_key = array_key(out[0]) if out else None
     finally:
         for h in handles:
             h.remove()

@@ -37,39 +37,51 @@ from fractions import Fraction
 
 import numpy
 
-from .layers import POOLS, Layer, as_layers, output_size, parse_spec
+from .layers import MAX_VALUE, POOLS, Layer, as_layers, output_size, parse_spec
 from .table import format_table, frac_str, pair_str
+
+#: Bounds that keep every question answered in well under a second and every position exact in
+#: int64: output phases x kernel taps enumerated per layer, and the largest position (or size) in pixels.
+MAX_WORK = 400_000
+MAX_POSITION = 2 ** 40
 
 # --------------------------------------------------------------------------- one layer, one axis
 
 
-def layer_inputs(g, outputs):
-    """Input positions (sorted, unique int64 array) that reach any of ``outputs``
-    through one layer with 1-D geometry ``g`` (see :meth:`Layer.axis`)."""
-    m = numpy.asarray(outputs, dtype=numpy.int64)
+def layer_taps(g, outputs):
+    """Input positions each output reads through one layer with 1-D geometry ``g`` (see
+    :meth:`Layer.axis`): an int64 matrix (len(outputs), taps) and a bool mask of the real taps."""
+    m = numpy.asarray(outputs, dtype=numpy.int64)[:, None]
     kind, k, s, p, d = g['kind'], g['k'], g['s'], g['p'], g['d']
     if kind in ('conv', 'pad') + POOLS:
         # y[o] reads x[s·o − p + d·t], t = 0..k−1
-        return numpy.unique(numpy.add.outer(s * m - p, d * numpy.arange(k)).ravel())
+        taps = s * m - p + d * numpy.arange(k)
+        return taps, numpy.ones(taps.shape, bool)
     if kind in ('tconv', 'unpool'):
         # x[i] lands on y[s·i + d·t − p]: o is reached from i = (o + p − d·t)/s when integral.
         # unpool = the set of inputs whose pooling window (k, s, p) covers o (exactly one
         # of them holds the max there; which one depends on the data).
-        num = numpy.add.outer(m + p, -d * numpy.arange(k)).ravel()
-        return numpy.unique(num[num % s == 0] // s)
+        num = m + p - d * numpy.arange(k)
+        return num // s, num % s == 0
     if kind == 'upsample':
         f = g['f']
         if g['mode'] == 'nearest':
-            return numpy.unique(m // f)               # y[o] = x[floor(o / f)]
-        # bilinear, align_corners=False: source coordinate (o + 1/2)/f − 1/2 = num / (2f)
+            return m // f, numpy.ones(m.shape, bool)          # y[o] = x[floor(o / f)]
+        # bilinear, align_corners=False: source coordinate (o + 1/2)/f − 1/2 = num / (2f);
+        # the right neighbour has weight > 0 unless the coordinate is a whole pixel
         num = 2 * m + 1 - f
         lo = num // (2 * f)
-        hi = (lo + 1)[num % (2 * f) != 0]             # the right neighbour has weight > 0 unless exact
-        return numpy.unique(numpy.concatenate([lo, hi]))
+        return numpy.concatenate([lo, lo + 1], axis=1), numpy.concatenate([num == num, num % (2 * f) != 0], axis=1)
     if kind == 'identity':
-        return numpy.unique(m)
+        return m, numpy.ones(m.shape, bool)
     raise ValueError(f"receptive_field: a {kind!r} layer has no finite receptive field "
                      f"(every output reads the whole input)")
+
+
+def layer_inputs(g, outputs):
+    """Input positions (sorted, unique int64 array) that reach any of ``outputs`` through one layer."""
+    taps, real = layer_taps(g, outputs)
+    return numpy.unique(taps[real])
 
 
 def outputs_per_input(g):
@@ -113,38 +125,56 @@ class AxisState:
     """Extent of the dependency set of every output phase, built layer by layer from the input.
 
     The stack so far has period ``period``: D(o + period) = D(o) + ``shift``.
-    ``lo[q]``, ``hi[q]`` are min and max of D(q) for q = 0..period−1 (None when
-    the output reads no input at all, e.g. a transposed conv with kernel < stride).
-    Adding a layer: D_new(o) = union over m in layer_inputs({o}) of D(m), and
-    D(m) = D(m mod period) + (m div period)·shift -- so only the extremes are needed.
+    ``lo[q]``, ``hi[q]`` (int64 arrays) are min and max of D(q) for q = 0..period−1, valid where
+    ``has[q]`` (False when the output reads no input at all, e.g. a transposed conv with
+    kernel < stride).  Adding a layer: D_new(o) = union over m in layer_inputs({o}) of D(m), and
+    D(m) = D(m mod period) + (m div period)·shift -- so only the extremes are needed, for all
+    phases o at once.
     """
 
     def __init__(self):
-        self.period, self.shift, self.lo, self.hi = 1, 1, [0], [0]
+        self.period, self.shift = 1, 1
+        self.lo, self.hi, self.has = numpy.zeros(1, numpy.int64), numpy.zeros(1, numpy.int64), numpy.ones(1, bool)
         self.jump = Fraction(1)
+        self.work = 0            # output phases x taps enumerated so far (bounded by MAX_WORK)
+
+    def extents(self, m):
+        """(lo, hi, has) of D(m) for an int64 array of positions m (any shape)."""
+        n, q = numpy.divmod(m, self.period)
+        if n.size and int(numpy.abs(n).max()) * abs(self.shift) >= MAX_POSITION:
+            raise ValueError("positions in the input grow beyond 2**40 pixels; the calculation stops there")
+        return self.lo[q] + n * self.shift, self.hi[q] + n * self.shift, self.has[q]
 
     def extent(self, m):
-        """(min, max) of D(m) for any integer position m, or None."""
-        q, n = divmod(m, self.period)[::-1]
-        if self.lo[q] is None:
-            return None
-        return self.lo[q] + n * self.shift, self.hi[q] + n * self.shift
+        """(min, max) of D(m) for one integer position m, or None."""
+        lo, hi, has = self.extents(numpy.array([m], numpy.int64))
+        return (int(lo[0]), int(hi[0])) if has[0] else None
 
     def add(self, g):
         pl, ql = outputs_per_input(g)
         new_period = pl * (self.period // math.gcd(self.period, ql))
+        self.work += new_period * g['k']
+        if self.work > MAX_WORK:
+            raise ValueError(f"the pattern of receptive fields repeats every {new_period} output positions "
+                             f"(kernel {g['k']}); the exact calculation stops at {MAX_WORK:,} position-taps "
+                             f"in all")
         new_shift = self.shift * (new_period * ql // pl) // self.period
-        lo, hi = [], []
-        for o in range(new_period):
-            ext = [e for e in (self.extent(int(m)) for m in layer_inputs(g, [o])) if e is not None]
-            lo.append(min(e[0] for e in ext) if ext else None)
-            hi.append(max(e[1] for e in ext) if ext else None)
-        self.period, self.shift, self.lo, self.hi = new_period, new_shift, lo, hi
+        taps, real = layer_taps(g, numpy.arange(new_period))
+        lo, hi, has = self.extents(taps)
+        has = has & real
+        big = numpy.iinfo(numpy.int64).max
+        self.lo = numpy.where(has, lo, big).min(axis=1)
+        self.hi = numpy.where(has, hi, -big).max(axis=1)
+        self.has = has.any(axis=1)
+        self.period, self.shift = new_period, new_shift
         self.jump *= Fraction(ql, pl)
+        ends = numpy.abs(numpy.concatenate([self.lo[self.has], self.hi[self.has]]))
+        if max(int(ends.max(initial=0)), abs(new_shift), self.jump.numerator) >= MAX_POSITION:
+            raise ValueError("positions in the input grow beyond 2**40 pixels; the calculation stops there")
         return self
 
     def spans(self):
-        return [0 if a is None else b - a + 1 for a, b in zip(self.lo, self.hi)]
+        return [int(b - a + 1) if ok else 0 for a, b, ok in zip(self.lo, self.hi, self.has)]
 
 
 @dataclass
@@ -159,8 +189,7 @@ class AxisRF:
 
 def axis_facts(state):
     spans = state.spans()
-    lo, hi = state.lo[0], state.hi[0]
-    start = None if lo is None else Fraction(lo + hi, 2)
+    start = Fraction(int(state.lo[0]) + int(state.hi[0]), 2) if state.has[0] else None
     return AxisRF(min(spans), max(spans), state.period, state.jump, start)
 
 
@@ -248,36 +277,57 @@ class RFTable(list):
 def receptive_field(model, input_size=None):
     """Receptive field after every layer of ``model``.
 
-    ``model``: a minigrad nn Module (walked in forward order; see
-    :func:`minigrad.calc.modules.layers_from_module`), a list of :class:`Layer`
-    or a spec string such as ``"conv3x3*100"``.  ``input_size``: H or (H, W),
-    to fill in output sizes.  Returns an :class:`RFTable` (a list of
-    :class:`RFRow`); ``table.rf`` is the final receptive field.
+    ``model``: a spec string such as ``"conv3x3*100"``, a list of :class:`Layer`, or a minigrad nn
+    Module.  Only a *chain* of layers has one receptive field per layer, so a Module is walked when
+    it is a nested ``nn.Sequential``, and otherwise traced with a real forward pass on
+    ``input_size`` and refused (ValueError pointing to :func:`receptive_field_paths`) when the trace
+    shows a skip connection or any other second path (see
+    :func:`minigrad.calc.modules.layers_from_module`).  ``input_size``: H, (H, W) or (N, C, H, W),
+    to fill in output sizes.  Returns an :class:`RFTable` (a list of :class:`RFRow`); ``table.rf``
+    is the final receptive field.
     """
+    if input_size is not None:
+        _input_hw(input_size)
     layers = _layers_for(model, input_size)
     if not layers:
         raise ValueError("receptive_field: no layers given")
     table = RFTable()
     sizes = None
     if input_size is not None:
-        sizes = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)[-2:]
+        sizes = _input_hw(input_size)
         table.input_size = sizes
     states = [AxisState(), AxisState()]
     for i, layer in enumerate(layers):
         if layer.kind == 'global':
             raise ValueError(f"receptive_field: layer {i} ({layer.name}) reads its whole input "
                              f"(Linear/Flatten/adaptive pooling); give the convolutional part only")
-        facts = [axis_facts(states[a].add(layer.axis(a))) for a in range(2)]
+        try:
+            facts = [axis_facts(states[a].add(layer.axis(a))) for a in range(2)]
+        except ValueError as err:
+            raise ValueError(f"receptive_field: layer {i + 1} ({layer.name}): {err}") from None
         if sizes is not None:
             sizes = tuple(output_size(layer.axis(a), sizes[a]) for a in range(2))
             if min(sizes) < 1:
-                raise ValueError(f"receptive_field: layer {i} ({layer.name}) leaves no output pixels "
+                raise ValueError(f"receptive_field: layer {i + 1} ({layer.name}) leaves no output pixels "
                                  f"for input size {table.input_size}")
+            if max(sizes) >= MAX_POSITION:
+                raise ValueError(f"receptive_field: layer {i + 1} ({layer.name}) makes the output larger "
+                                 f"than 2**40 pixels")
         table.append(RFRow(i + 1, layer.name, layer,
                            tuple(f.rf_min for f in facts), tuple(f.rf_max for f in facts),
                            tuple(f.jump for f in facts), tuple(f.start for f in facts),
                            tuple(f.period for f in facts), sizes))
     return table
+
+
+def _input_hw(input_size):
+    """H, (H, W) or (N, C, H, W) -> (H, W) of positive ints below 2**31."""
+    sizes = (input_size, input_size) if not isinstance(input_size, (tuple, list)) else tuple(input_size)
+    if len(sizes) not in (2, 4) or any(isinstance(v, bool) or not isinstance(v, (int, numpy.integer))
+                                       or not 1 <= v < MAX_VALUE for v in sizes):
+        raise ValueError(f"receptive_field: input_size must be H, (H, W) or (N, C, H, W) of positive ints "
+                         f"below 2**31, got {input_size!r}")
+    return tuple(int(v) for v in sizes[-2:])
 
 
 def _layers_for(model, input_size=None):
@@ -329,7 +379,13 @@ def layers_to_reach(target, layer='conv3x3', max_layers=100_000):
     The slide: n 3x3 convs see 2n + 1 pixels, so 200 pixels need 100 layers
     (RF 201).  Returns ``(n, rf_after_n)``.
     """
-    (base,) = as_layers(layer) if not isinstance(layer, str) else parse_spec(layer.split('*')[0])
+    if isinstance(target, bool) or not isinstance(target, (int, numpy.integer)) or target < 1:
+        raise ValueError(f"layers_to_reach: target must be a receptive field of at least 1 pixel (an int), "
+                         f"got {target!r}")
+    layers = as_layers(layer)
+    if len(layers) != 1:
+        raise ValueError(f"layers_to_reach: needs one layer, got {len(layers)} ({layer!r})")
+    (base,) = layers
     g = base.axis(0)
     if g['kind'] not in ('conv',) + POOLS:
         raise ValueError(f"layers_to_reach: needs a conv or pooling layer, got {base.name}")
@@ -396,14 +452,24 @@ def receptive_field_paths(paths):
         paths = paths.receptive_field_paths()
     if not paths:
         raise ValueError("receptive_field_paths: no paths given")
+    bad = [name for name in paths if not isinstance(name, str) or not name.strip()]
+    if bad:
+        raise ValueError(f"receptive_field_paths: every path needs a name (a non-empty string), got {bad!r}")
     table = PathTable()
     states = {}
     for name, spec in paths.items():
         layers = as_layers(spec)
+        if not layers:
+            raise ValueError(f"receptive_field_paths: path {name!r} has no layers")
         states[name] = [AxisState(), AxisState()]
         for layer in layers:
+            if layer.kind == 'global':
+                raise ValueError(f"receptive_field_paths: path {name!r}: {layer.name} reads its whole input")
             for a in range(2):
-                states[name][a].add(layer.axis(a))
+                try:
+                    states[name][a].add(layer.axis(a))
+                except ValueError as err:
+                    raise ValueError(f"receptive_field_paths: path {name!r}, {layer.name}: {err}") from None
         facts = [axis_facts(states[name][a]) for a in range(2)]
         table.append(PathRF(name, len(layers), tuple(f.rf_min for f in facts),
                             tuple(f.rf_max for f in facts), tuple(f.jump for f in facts),
@@ -411,10 +477,16 @@ def receptive_field_paths(paths):
     lo, hi = [], []
     for a in range(2):
         axis_states = [st[a] for st in states.values()]
-        spans = []
-        for o in range(math.lcm(*[st.period for st in axis_states])):
-            ext = [e for e in (st.extent(o) for st in axis_states) if e is not None]
-            spans.append(max(e[1] for e in ext) - min(e[0] for e in ext) + 1 if ext else 0)
+        period = math.lcm(*[st.period for st in axis_states])
+        if period * len(axis_states) > MAX_WORK:
+            raise ValueError(f"receptive_field_paths: the paths' patterns repeat together only every {period} "
+                             f"positions; the exact union stops at {MAX_WORK:,} position-paths")
+        ext = [st.extents(numpy.arange(period)) for st in axis_states]
+        has = numpy.any([e[2] for e in ext], axis=0)
+        big = numpy.iinfo(numpy.int64).max
+        first = numpy.min([numpy.where(e[2], e[0], big) for e in ext], axis=0)
+        last = numpy.max([numpy.where(e[2], e[1], -big) for e in ext], axis=0)
+        spans = [int(v) for v in numpy.where(has, last - first + 1, 0)]
         lo.append(min(spans))
         hi.append(max(spans))
     table.combined = PathRF('(all paths)', None, tuple(lo), tuple(hi), None, None)

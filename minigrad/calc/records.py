@@ -8,10 +8,17 @@
   (:func:`minigrad.calc.layers.output_shape`), layer i reading the array
   written by layer i − 1.
 """
+import math
+
 import numpy
 
-from .layers import Layer, as_layers, output_shape
+from .layers import MAX_VALUE, Layer, as_layers, output_shape
 from .modules import Record, trace
+
+#: The dtypes a memory / FLOPs / summary question can be asked for.
+DTYPES = ('float16', 'float32', 'float64')
+#: A traced model runs a real forward pass on zeros of the input shape: at most this many elements.
+MAX_TRACED_INPUT = 2 ** 26
 
 TYPE_OF_KIND = {'conv': 'Conv2d', 'tconv': 'ConvTranspose2d', 'maxpool': 'MaxPool2d', 'avgpool': 'AvgPool2d',
                 'unpool': 'MaxUnpool2d', 'upsample': 'Upsample', 'pad': 'ZeroPad2d', 'identity': 'Identity',
@@ -29,20 +36,42 @@ def layer_params(layer, in_shape):
     elif layer.kind == 'tconv':
         shapes = [(in_channels, c_out // g, kh, kw)]
     elif layer.kind == 'global':
-        shapes = [(c_out, int(numpy.prod(in_shape[1:])))]
+        shapes = [(c_out, math.prod(in_shape[1:]))]
     else:
         return []
     return shapes + ([(c_out,)] if layer.bias else [])
 
 
-def records_from_layers(layers, input_shape, dtype='float32'):
-    """One :class:`Record` per spec layer; shapes by the spec math, keys ('act', i)."""
-    dtype = numpy.dtype(dtype)
-    shape = tuple(input_shape)
+def check_dtype(dtype):
+    """``dtype`` as a NumPy float dtype of :data:`DTYPES`, else ValueError."""
+    try:
+        dt = numpy.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in DTYPES:
+        raise ValueError(f"calc: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return dt
+
+
+def check_shape(input_shape):
+    """(N, C, H, W) or (C, H, W) of positive ints below 2**31 -> (N, C, H, W), else ValueError."""
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = ()
     if len(shape) == 3:
         shape = (1,) + shape
-    if len(shape) != 4:
-        raise ValueError(f"calc: input shape must be (N, C, H, W) or (C, H, W), got {input_shape!r}")
+    if len(shape) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, numpy.integer))
+                              or not 1 <= v < MAX_VALUE for v in shape):
+        raise ValueError(f"calc: input shape must be (N, C, H, W) or (C, H, W) of positive ints below 2**31, "
+                         f"got {input_shape!r}")
+    return tuple(int(v) for v in shape)
+
+
+def records_from_layers(layers, input_shape, dtype='float32'):
+    """One :class:`Record` per spec layer; shapes by the spec math, keys ('act', i)."""
+    dtype = check_dtype(dtype)
+    shape = check_shape(input_shape)
     out = []
     for i, layer in enumerate(as_layers(layers)):
         if layer.kind == 'global' and layer.out_channels is None:
@@ -64,11 +93,13 @@ def records(model, input_shape, dtype='float32'):
     """Records of a Module (traced), a Layer list or a spec string (computed)."""
     if isinstance(model, (str, list, tuple, Layer)):
         return records_from_layers(model, input_shape, dtype)
-    shape = tuple(input_shape)
-    if len(shape) == 3:
-        shape = (1,) + shape
-    return trace(model, shape, dtype)
+    shape = check_shape(input_shape)
+    if math.prod(shape) > MAX_TRACED_INPUT:
+        raise ValueError(f"calc: tracing {type(model).__name__} runs it on zeros of shape {shape}; that is more "
+                         f"than {MAX_TRACED_INPUT:,} elements (describe it as a layer spec for such sizes)")
+    return trace(model, shape, check_dtype(dtype))
 
 
 def nbytes(shape, dtype):
-    return int(numpy.prod(shape, dtype=numpy.int64)) * numpy.dtype(dtype).itemsize
+    """Bytes of an array of ``shape`` (exact Python ints: no int64 overflow for huge specs)."""
+    return math.prod(int(v) for v in shape) * numpy.dtype(dtype).itemsize

@@ -75,23 +75,17 @@ def enumerate_coverage(image_size, patch, centers='all'):
 
 def placements(patch, kernel=3, stride=1, padding=0, dilation=1):
     """c(u): how many first-layer kernel placements inside one window touch window position u."""
-    c = numpy.zeros(patch, dtype=int)
-    n_out = (patch + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-    for o in range(n_out):
-        for t in range(kernel):
-            u = o * stride - padding + t * dilation
-            if 0 <= u < patch:
-                c[u] += 1
-    return c
+    n_out = max((patch + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1, 0)
+    u = numpy.add.outer(numpy.arange(n_out) * stride - padding, numpy.arange(kernel) * dilation).ravel()
+    return numpy.bincount(u[(u >= 0) & (u < patch)], minlength=patch)
 
 
 def axis_filterings(size, patch, c, centers='all'):
     """Formula: filterings of each position of one axis, summed over the windows containing it."""
     out = numpy.zeros(size, dtype=int)
-    for y in range(size):
-        for b in _window_starts(size, patch, centers):
-            if b <= y < b + patch:
-                out[y] += c[y - b]
+    for b in _window_starts(size, patch, centers):   # window b adds c[y - b] to y = b .. b + P - 1
+        lo, hi = max(b, 0), min(b + patch, size)
+        out[lo:hi] += c[lo - b:hi - b]
     return out
 
 
@@ -112,8 +106,18 @@ def enumerate_filterings(image_size, patch, kernel=3, stride=1, padding=0, dilat
     return count
 
 
+#: Largest image side and patch: the coverage maps are (H, W) arrays and the first layer's
+#: placements are enumerated, so both stay small enough to answer in a fraction of a second.
+MAX_SIDE = 2048
+MAX_PLACEMENTS = 4_000_000
+
+
 def _hw(size):
-    return (size, size) if isinstance(size, int) else tuple(size)[-2:]
+    hw = (size, size) if not isinstance(size, (tuple, list)) else tuple(size)[-2:]
+    if len(hw) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, numpy.integer)) or not 1 <= v <= MAX_SIDE
+                           for v in hw):
+        raise ValueError(f"redundancy: image size must be H or (H, W) of ints in 1..{MAX_SIDE}, got {size!r}")
+    return tuple(int(v) for v in hw)
 
 
 @dataclass
@@ -144,14 +148,19 @@ class Redundancy:
         if self.first_layer is not None:
             rows += [[f"first-layer filterings of an interior pixel ({self.first_layer.name})",
                       f"{self.interior_filterings}  (one full-image pass: {self.single_pass_filterings}, "
-                      f"x{self.interior_filterings / self.single_pass_filterings:.1f})"],
+                      f"{_ratio(self.interior_filterings, self.single_pass_filterings, 'x{:.1f}')})"],
                      ['first-layer filterings, mean over the image', f"{self.mean_filterings:.2f}"]]
         if self.window_macs is not None:
             rows += [['MACs, one window', human_count(self.window_macs)],
                      ['MACs, all windows', human_count(self.sliding_macs)],
                      ['MACs, one fully convolutional pass', human_count(self.full_macs)],
-                     ['sliding / fully convolutional', f"{self.sliding_macs / self.full_macs:.1f} x"]]
+                     ['sliding / fully convolutional', _ratio(self.sliding_macs, self.full_macs, '{:.1f} x')]]
         return format_table(['quantity', 'value'], rows)
+
+
+def _ratio(a, b, fmt):
+    """a / b in ``fmt``, or why there is no ratio (a net without weights has no MACs: up2, pool2 …)."""
+    return fmt.format(a / b) if b else "no ratio (the full-image pass does none)"
 
 
 def redundancy(patch, image_size=32, layers=None, in_channels=3, centers='all'):
@@ -163,8 +172,11 @@ def redundancy(patch, image_size=32, layers=None, in_channels=3, centers='all'):
     Coverage is counted both by formula and by enumeration; they must agree (a
     mismatch raises AssertionError -- it would be a bug here).
     """
-    if not isinstance(patch, int) or patch < 1:
-        raise ValueError(f"redundancy: patch must be a positive int, got {patch!r}")
+    if isinstance(patch, bool) or not isinstance(patch, (int, numpy.integer)) or not 1 <= patch <= MAX_SIDE:
+        raise ValueError(f"redundancy: patch must be an int in 1..{MAX_SIDE}, got {patch!r}")
+    if centers not in ('all', 'valid'):
+        raise ValueError(f"redundancy: centers must be 'all' or 'valid', got {centers!r}")
+    patch = int(patch)
     h, w = _hw(image_size)
     cov = coverage((h, w), patch, centers)
     emp = enumerate_coverage((h, w), patch, centers) if h * w <= 128 * 128 else cov
@@ -178,6 +190,9 @@ def redundancy(patch, image_size=32, layers=None, in_channels=3, centers='all'):
     first = next((lay for lay in layers if lay.kind in ('conv', 'maxpool', 'avgpool')), None)
     if first is not None:
         k, s, p, d = first.kernel[0], first.stride[0], first.padding[0], first.dilation[0]
+        if k * max(h, w, 4 * patch) > MAX_PLACEMENTS:
+            raise ValueError(f"redundancy: the first layer's kernel {k} x a side of {max(h, w, 4 * patch)} "
+                             f"is more than the {MAX_PLACEMENTS:,} placement-taps counted here")
         c = placements(patch, k, s, p, d)
         axis = [axis_filterings(n, patch, c, centers) for n in (h, w)]
         fil = numpy.outer(*axis)

@@ -10,7 +10,7 @@ path).  After a Linear/Flatten every output sees the whole input ("all").
 """
 from .flops import macs_of
 from .receptive_field import AxisState
-from .records import nbytes, records
+from .records import check_shape, nbytes, records
 from .table import format_table, human_bytes, human_count, pair_str
 
 
@@ -39,8 +39,7 @@ class Summary(list):
 def summary(model, input_shape, dtype='float32'):
     """Table of a Module (traced on zeros), a Layer list or a spec string on ``input_shape`` (N, C, H, W)."""
     out = Summary()
-    shape = tuple(input_shape)
-    out.input_shape = shape if len(shape) == 4 else (1,) + shape
+    out.input_shape = check_shape(input_shape)
     out.dtype = str(dtype)
     states, rf_state = [AxisState(), AxisState()], 'ok'
     seen, arrays = set(), set()
@@ -56,8 +55,12 @@ def summary(model, input_shape, dtype='float32'):
             elif lay.kind == 'global':
                 rf_state = 'all'
             else:
-                for a in range(2):
-                    states[a].add(lay.axis(a))
+                try:
+                    for a in range(2):
+                        states[a].add(lay.axis(a))
+                except ValueError:      # beyond the exact calculation's bounds
+                    rf_state = '?'
+
         if rf_state == 'ok':
             spans = [s.spans() for s in states]
             lo, hi = tuple(min(s) for s in spans), tuple(max(s) for s in spans)

@@ -10,6 +10,15 @@ import numpy
 from ..tensor import Tensor
 
 
+def check_size(size, who, minimum=1, maximum=2 ** 16):
+    """An image side as an int in [minimum, maximum]: ``size=2.7`` is an error, never a silent 2."""
+    if isinstance(size, bool) or not isinstance(size, (int, numpy.integer)):
+        raise TypeError(f"{who}: size must be an int, got {type(size).__name__} {size!r}")
+    if not minimum <= size <= maximum:
+        raise ValueError(f"{who}: size must be between {minimum} and {maximum}, got {size}")
+    return int(size)
+
+
 class Dataset:
     """Base class: subclasses define ``__len__`` and ``__getitem__(i)`` for 0 <= i < len."""
 
@@ -136,9 +145,7 @@ class RenderedPairs(CachedDataset):
 
     def __init__(self, n, size=64, seed=0, return_class_map=False, cache=True):
         super().__init__(n, seed, cache)
-        if size < 32:
-            raise ValueError(f"{type(self).__name__}: size must be at least 32, got {size}")
-        self.size = int(size)
+        self.size = check_size(size, type(self).__name__, minimum=32)
         self.return_class_map = return_class_map
 
     def _render(self, index):

@@ -3,7 +3,7 @@ import functools
 
 import numpy
 
-from .dataset import Dataset
+from .dataset import Dataset, check_size
 from .transforms import resize
 
 LESSONS_HINT = "install the lessons extra: pip install -e '.[lessons]'"
@@ -52,7 +52,7 @@ class Digits(Dataset):
             perm = numpy.random.default_rng(seed).permutation(n)
             n_test = int(round(n * test_fraction))
             idx = numpy.sort(perm[:n_test] if split == 'test' else perm[n_test:])
-        self.size, self.split = int(size), split
+        self.size, self.split = check_size(size, 'Digits'), split
         self.images = resize(images[idx][:, None], self.size)
         self.images.setflags(write=False)
         self.labels = labels[idx]

@@ -12,7 +12,7 @@ import os
 
 import numpy
 
-from .dataset import CachedDataset
+from .dataset import CachedDataset, check_size
 from .transforms import resize
 
 LESSONS_HINT = "install the lessons extra: pip install -e '.[lessons]'"
@@ -135,7 +135,7 @@ class PhotoCrops(CachedDataset):
         self.photos = _split_photos(split, photos, type(self).__name__)
         if not 0 < scale[0] <= scale[1] <= 1:
             raise ValueError(f"{type(self).__name__}: scale must satisfy 0 < lo <= hi <= 1, got {scale}")
-        self.size, self.split, self.scale = int(size), split, tuple(scale)
+        self.size, self.split, self.scale = check_size(size, type(self).__name__), split, tuple(scale)
 
     def crop(self, index):
         rng = self.rng(index, 0 if self.split == 'train' else 1)

@@ -2,7 +2,7 @@
 import numpy
 
 from . import render as R
-from .dataset import CachedDataset
+from .dataset import CachedDataset, check_size
 
 SHAPE_NAMES = ('disc', 'square', 'triangle', 'ring', 'bar', 'cross')
 
@@ -50,9 +50,7 @@ class SyntheticShapes(CachedDataset):
         super().__init__(n, seed, cache)
         if not 1 <= num_classes <= len(SHAPE_NAMES):
             raise ValueError(f"SyntheticShapes: num_classes must be in 1..{len(SHAPE_NAMES)}, got {num_classes}")
-        if size < 16:
-            raise ValueError(f"SyntheticShapes: size must be at least 16, got {size}")
-        self.size = int(size)
+        self.size = check_size(size, 'SyntheticShapes', minimum=16)
         self.num_classes = int(num_classes)
         self.num_labels = self.num_classes + 1
         self.class_names = ('background',) + SHAPE_NAMES[:num_classes]

@@ -24,12 +24,11 @@ __all__ = ['resize', 'resize_weights', 'Compose', 'Resize', 'RandomCrop', 'Cente
 
 # --------------------------------------------------------------------- helpers
 def _pair(size, name):
-    if isinstance(size, (int, numpy.integer)):
-        size = (int(size), int(size))
-    size = tuple(int(s) for s in size)
-    if len(size) != 2 or min(size) < 1:
-        raise ValueError(f"{name}: expected a positive size or (height, width), got {size}")
-    return size
+    """int or (height, width) of positive ints; a float such as 2.7 is refused, never truncated."""
+    pair = (size, size) if not isinstance(size, (tuple, list)) else tuple(size)
+    if len(pair) != 2 or any(isinstance(s, bool) or not isinstance(s, (int, numpy.integer)) or s < 1 for s in pair):
+        raise ValueError(f"{name}: expected a positive int size or (height, width) of them, got {size!r}")
+    return tuple(int(s) for s in pair)
 
 
 def _is_array(x):
@@ -87,7 +86,8 @@ def resize(img, size, mode='bilinear', antialias=True):
     """Resize the last two axes of ``img`` to ``size`` (int or (height, width)).
 
     Bilinear resize is a linear map applied separably: out = A_h · img · A_wᵀ
-    with A from :func:`resize_weights`.  Integer arrays (label maps) and
+    with A from :func:`resize_weights`, summed over each output's nonzero
+    weights only (so a NaN pixel stays a local NaN).  Integer arrays (label maps) and
     ``mode='nearest'`` pick the nearest input pixel instead, so labels stay
     valid class ids.  float32 stays float32.
     """
@@ -105,9 +105,26 @@ def resize(img, size, mode='bilinear', antialias=True):
         cols = numpy.minimum(((numpy.arange(w) + 0.5) * W / w).astype(int), W - 1)
         return img[..., rows[:, None], cols[None, :]]
     dtype = img.dtype if img.dtype.kind == 'f' else numpy.float32
-    a_h = resize_weights(H, h, antialias, dtype)
-    a_w = resize_weights(W, w, antialias, dtype)
-    return a_h @ img.astype(dtype, copy=False) @ a_w.T
+    out = img.astype(dtype, copy=False)
+    for axis, (n_in, n_out) in ((-2, (H, h)), (-1, (W, w))):
+        out = _apply_weights(out, resize_weights(n_in, n_out, antialias, dtype), axis)
+    return out
+
+
+def _apply_weights(img, weights, axis):
+    """out[.., i, ..] = sum_j weights[i, j] · img[.., j, ..] along ``axis``, over the taps with a
+    nonzero weight only: a dense matrix product would also add 0 · x for every other pixel, and
+    0 · NaN = NaN would turn one NaN pixel into a whole NaN image (PyTorch keeps it local too)."""
+    taps = weights != 0
+    first = taps.argmax(axis=1)
+    band = int((weights.shape[1] - taps[:, ::-1].argmax(axis=1) - first).max())
+    index = first[:, None] + numpy.arange(band)                      # (n_out, band), may run past the end
+    inside = index < weights.shape[1]
+    index = numpy.minimum(index, weights.shape[1] - 1)
+    w = numpy.where(inside, numpy.take_along_axis(weights, index, axis=1), 0)
+    x = numpy.moveaxis(img, axis, -1)[..., index]                    # (..., n_out, band)
+    out = numpy.where(w != 0, x * w, 0).sum(axis=-1, dtype=img.dtype)
+    return numpy.moveaxis(out, -1, axis)
 
 
 # --------------------------------------------------------------------- transforms

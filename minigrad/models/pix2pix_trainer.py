@@ -24,6 +24,7 @@ position inside the epoch and its sample order, and the log; a run resumed
 from one continues exactly as the uninterrupted run would have on the CPU.
 """
 import os
+import warnings
 
 from .. import gan
 from .. import random as _random
@@ -73,6 +74,7 @@ class Pix2PixTrainer:
         self.epoch = 0               # current epoch (0-based)
         self.batch_in_epoch = 0      # batches of the current epoch already used
         self.epoch_order = None      # the current epoch's sample order (for resuming mid-epoch)
+        self.loader_shape = None     # {'samples', 'batch_size', 'batches'} of the loader that order is for
         self.log = []
 
     def lr_factor(self, epoch):
@@ -149,6 +151,7 @@ class Pix2PixTrainer:
         """
         if resume and self.checkpoint and self.step_count == 0 and os.path.exists(self.checkpoint):
             self.load_checkpoint(self.checkpoint)
+        self._match_loader(loader)
         total_epochs = self.epochs + self.decay_epochs
         try:
             per_epoch = len(loader)
@@ -186,6 +189,26 @@ class Pix2PixTrainer:
         if self.checkpoint:
             self.save_checkpoint(self.checkpoint)
         return self.log
+
+    def _match_loader(self, loader):
+        """Resuming mid-epoch continues the stored sample order at the stored batch; that is only right
+        for a loader with the same number of samples and the same batch size.  Otherwise samples would
+        be skipped or repeated, so the epoch restarts from its first batch, with a warning."""
+        shape = loader_shape(loader)
+        old = self.loader_shape
+        if self.batch_in_epoch and old is not None:
+            changed = [f"{k} {old[k]} -> {shape[k]}" for k in shape
+                       if old.get(k) is not None and shape[k] is not None and old[k] != shape[k]]
+            if self.epoch_order is not None and shape['samples'] is not None and \
+                    len(self.epoch_order) != shape['samples'] and not changed:
+                changed.append(f"samples {len(self.epoch_order)} -> {shape['samples']}")
+            if changed:
+                warnings.warn(f"Pix2PixTrainer: the checkpoint stopped after batch {self.batch_in_epoch} of epoch "
+                              f"{self.epoch + 1}, but the loader changed ({', '.join(changed)}); its stored sample "
+                              f"order no longer fits, so epoch {self.epoch + 1} restarts from its first batch "
+                              f"(samples already used in it are seen again)", stacklevel=3)
+                self.batch_in_epoch, self.epoch_order = 0, None
+        self.loader_shape = shape
 
     def _done(self, max_steps):
         return max_steps is not None and self.step_count >= max_steps
@@ -232,7 +255,8 @@ class Pix2PixTrainer:
                 'opt_G': self.opt_G.state_dict(), 'opt_D': self.opt_D.state_dict(),
                 'sched_G': self.sched_G.state_dict(), 'sched_D': self.sched_D.state_dict(),
                 'rng': _random.get_state(), 'step': self.step_count, 'epoch': self.epoch,
-                'batch_in_epoch': self.batch_in_epoch, 'epoch_order': self.epoch_order, 'log': self.log}
+                'batch_in_epoch': self.batch_in_epoch, 'epoch_order': self.epoch_order,
+                'loader_shape': self.loader_shape, 'log': self.log}
 
     def load_state_dict(self, state):
         self.G.load_state_dict(state['G'])
@@ -246,6 +270,10 @@ class Pix2PixTrainer:
         self.batch_in_epoch = int(state['batch_in_epoch'])
         order = state['epoch_order']
         self.epoch_order = None if order is None else _host(order)
+        shape = state.get('loader_shape')      # absent in checkpoints from before it was stored
+        self.loader_shape = None if shape is None else {k: None if v is None else int(v) for k, v in shape.items()}
+        if self.loader_shape is None and self.epoch_order is not None:
+            self.loader_shape = {'samples': len(self.epoch_order), 'batch_size': None, 'batches': None}
         self.log = list(state['log'])
 
     def save_checkpoint(self, path):
@@ -256,6 +284,17 @@ class Pix2PixTrainer:
     def load_checkpoint(self, path):
         self.load_state_dict(load(path))
         return self
+
+
+def loader_shape(loader):
+    """{'samples', 'batch_size', 'batches'} of a loader (None where it cannot tell)."""
+    dataset = getattr(loader, 'dataset', None)
+    try:
+        batches = len(loader)
+    except TypeError:
+        batches = None
+    return {'samples': len(dataset) if hasattr(dataset, '__len__') else None,
+            'batch_size': getattr(loader, 'batch_size', None), 'batches': batches}
 
 
 def _host(a):

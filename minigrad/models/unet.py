@@ -219,8 +219,8 @@ class UNet(nn.Module):
             layers.append(self.encoder[level])
             if level < self.depth:
                 layers.append(self.decoder[level])
-            for lv in reversed(range(level)):
-                layers += [self.ups[lv], self.decoder[lv]]
+            for lv in reversed(range(level)):   # Up's layers, not Up: its forward() is not a Sequential
+                layers += [*self.ups[lv].children(), self.decoder[lv]]
             layers.append(self.head)
             name = 'bottleneck' if level == self.depth else f'copy at level {level}'
             paths[name] = layers

@@ -1,4 +1,5 @@
 """The command line: each slide number from one command."""
+import contextlib
 import io
 import os
 import subprocess
@@ -62,3 +63,67 @@ def test_help_subprocess():
                           text=True, env=env, check=True)
     for word in ('--input', '--batch', '--optimizer', '--measure', '--totals', 'MiB = 2^20', 'conv3x3*100'):
         assert word in done.stdout
+
+
+# ----------------------------------------------------------------------------- bad input (issue 20)
+
+def refused(*argv):
+    """The one line main() printed on stderr for input it refused (status 2; argparse's own errors too)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            status = main(list(argv), out=io.StringIO())
+        except SystemExit as exit_:          # argparse: usage + one error line, status 2
+            status = exit_.code
+    assert status == 2, argv
+    lines = [line for line in err.getvalue().splitlines() if not line.startswith((' ', 'usage:'))]
+    assert len(lines) == 1 and 'error' in lines[0] and 'Traceback' not in err.getvalue(), err.getvalue()
+    return lines[0]
+
+
+@pytest.mark.parametrize('argv, words', [
+    (['rf', 'tconv4s2p1op9'], 'output_padding'),          # used to print an RF of 2
+    (['rf', 'up2bb'], "'b' given twice"),
+    (['rf', '--path', '=conv3'], 'NAME=SPEC'),
+    (['rf', '--path', 'a=conv3', '--path', 'a=conv5'], 'twice'),
+    (['layers', '0'], 'positive'),
+    (['layers', '-5'], 'positive'),
+    (['memory', 'conv3c8', '--input', '3x8x8', '--batch', '-1'], 'positive'),   # printed "-1,280 bytes"
+    (['memory', 'conv3c8', '--input', '3x8x8', '--batch', '0'], 'positive'),    # ZeroDivisionError
+    (['memory', 'conv3c8', '--input', '3x8x8', '--dtype', 'object'], 'float32'),
+    (['memory', 'conv3c8', '--input', '3x8x8', '--dtype', 'bogus'], 'float32'),
+    (['memory', 'conv3c0', '--input', '3x8x8'], 'out_channels'),               # c0 read as "same"
+    (['rf', 'up99999999999999'], 'too large'),                                   # never returned
+    (['rf', 'conv3x3*100000000'], 'repeat count'),                               # ran out of memory
+    (['rf', 'up2*40'], 'stops at'),
+    (['redundancy', '--patch', '3', '--image', '30000'], 'image size'),          # a 6.7 GiB array
+    (['rf', 'conv99999999999999999999'], 'too large'),                           # OverflowError
+    (['memory', 'conv3c8', '--input', '99999999999999999999x8x8'], 'below 2**31'),
+    (['rf', 'py:nosuch.module:f()'], 'allowed packages'),                         # ModuleNotFoundError
+    (['rf', 'py:minigrad.models:Nope()'], 'no public factory'),                   # AttributeError
+    (['rf', 'py:minigrad.models:UNet(depth=-1)'], 'failed: TypeError'),
+    (['rf', 'py:minigrad.models:UNet(3), __import__("os")'], 'literal'),
+    (['rf', 'py:minigrad.models.pix2pix:PatchDiscriminator(6)'], '--input'),
+])
+def test_bad_input_gives_one_line_and_status_2(argv, words):
+    assert words in refused(*argv)
+
+
+def test_redundancy_of_a_net_without_macs():
+    assert 'no ratio' in run('redundancy', '--patch', '3', '--net', 'up2')         # was ZeroDivisionError
+
+
+def test_py_models_run_no_code_from_outside_the_allowlist(tmp_path):
+    marker = tmp_path / 'ran'
+    assert 'allowed packages' in refused('rf', f"py:os:system('touch {marker}')")   # used to run it
+    assert 'no public factory' in refused('rf', f"py:os:system('touch {marker}')", '--allow-module', 'os')
+    assert 'literal' in refused('rf', f"py:minigrad.models:UNet(__import__('os').system('touch {marker}'))")
+    assert not marker.exists()
+    assert 'allowed packages' in refused('rf', 'py:minigrad.nn:Conv2d(3, 8, 5)', '--input', '16')
+    text = run('rf', 'py:minigrad.nn:Conv2d(3, 8, 5)', '--input', '16', '--allow-module', 'minigrad.nn')
+    assert 'receptive field after 1 layers: 5 pixels' in text
+
+
+def test_rf_of_a_unet_prints_every_path():
+    text = run('rf', "py:minigrad.models:UNet(1, 2, depth=4, base_width=1, padding='valid')")
+    assert 'receptive field of the whole net: 188..204' in text and 'bottleneck' in text

@@ -52,7 +52,11 @@ def test_patchgan_family(n_layers, rf):
 @pytest.mark.parametrize('n_layers, rf', [(0, 1), (1, 16), (3, 70), (5, 286)])
 def test_patchgan_model(n_layers, rf):
     from minigrad.models.pix2pix import PatchDiscriminator
-    assert calc.receptive_field(PatchDiscriminator(6, ndf=2, n_layers=n_layers)).rf == rf
+    D = PatchDiscriminator(6, ndf=2, n_layers=n_layers)
+    assert calc.receptive_field(D, 256).rf == rf                   # traced on (1, 6, 256, 256)
+    assert calc.receptive_field(D, (2, 6, 300, 300)).rf == rf
+    with pytest.raises(ValueError, match='PatchDiscriminator has its own forward.*input_size'):
+        calc.receptive_field(D)                                    # its forward is not a Sequential
 
 
 ALEXNET_V2 = 'conv11s4p0,pool3s2,conv5,pool3s2,conv3,conv3,conv3,pool3s2'
@@ -175,7 +179,7 @@ def positive(model):
         p.requires_grad = False   # only d out / d input is needed: skip the weight gradients
 
 
-def empirical_rows(model, size, positions, cols=False):
+def empirical_rows(model, size, positions, cols=False, channels=2):
     """Input rows (or columns) whose value changes output pixel (o, o), for each o in ``positions``.
 
     One backward pass for all of them: batch element b asks about positions[b].
@@ -183,7 +187,7 @@ def empirical_rows(model, size, positions, cols=False):
     single = isinstance(positions, int)
     positions = [positions] if single else list(positions)
     rng = numpy.random.default_rng(1)
-    image = rng.uniform(0.5, 1.0, (1, 2, size, size))
+    image = rng.uniform(0.5, 1.0, (1, channels, size, size))
     x = mg.tensor(numpy.repeat(image, len(positions), axis=0), requires_grad=True)
     y = model(x)
     assert max(positions) < y.shape[2], (positions, y.shape)
@@ -289,3 +293,57 @@ def test_paths_of_the_unet_model_against_autograd():
     lo, hi = table.combined.rf_min[0], table.combined.rf_max[0]
     spans = [span(rows) for rows in empirical_rows(model, 64, range(30, 34))]   # one period (4)
     assert (min(spans), max(spans)) == (lo, hi)
+
+
+# ----------------------------------------------------------------------------- only chains have one RF
+
+def test_a_unet_is_traced_or_refused_never_walked():
+    """Issue 20: walking a U-Net in registration order gave RF 52 / output 528 (true: 188..204 / 388)."""
+    from minigrad.models.unet import UNet
+    model = UNet(1, 2, depth=4, base_width=1, padding='valid')
+    for size in (None, 572, (572, 572), (1, 1, 572, 572)):
+        with pytest.raises(ValueError, match='receptive_field_paths'):
+            calc.receptive_field(model, size)
+    combined = calc.receptive_field_paths(model).combined
+    assert (combined.rf_min, combined.rf_max) == ((188, 188), (204, 204))
+
+
+def _models():
+    from minigrad import models
+    return [('PatchDiscriminator', models.PatchDiscriminator(6, ndf=2, n_layers=2, norm=None), (1, 6, 80, 80)),
+            ('FullyConvClassifier', models.Classifier(2, width=2, input_size=8).as_fully_convolutional(),
+             (1, 2, 48, 48)),
+            ('EncoderDecoder', models.EncoderDecoder(2, 2, depth=2, base_width=2, down='conv'), (1, 2, 64, 64)),
+            ('ColorizationNet', models.ColorizationNet(num_bins=2, width=1, convs=(1,) * 8, regression=True),
+             (1, 1, 192, 192)),
+            ('UNet', models.UNet(2, 2, depth=2, base_width=2, down='conv'), (1, 2, 64, 64)),
+            ('UNetGenerator', models.UNetGenerator(2, 2, num_downs=3, ngf=2, norm=None), (1, 2, 64, 64)),
+            ('Classifier', models.Classifier(2, width=2, input_size=8), (1, 2, 8, 8))]
+
+
+@pytest.mark.parametrize('index', range(7))
+def test_every_model_matches_autograd_or_is_refused(index):
+    """receptive_field on each minigrad.models net: without an input size only a Sequential is
+    walked; traced, it gives exactly the rows a real backward pass reaches, or refuses."""
+    name, model, shape = _models()[index]
+    model.eval()
+    if not calc.modules.is_chain(model):
+        with pytest.raises(ValueError, match='input_size'):
+            calc.receptive_field(model)
+    try:
+        table = calc.receptive_field(model, shape)
+    except ValueError as err:
+        assert name in ('UNet', 'UNetGenerator', 'Classifier'), err
+        assert 'receptive_field_paths' in str(err) or 'whole input' in str(err)
+        return
+    for module in list(model.modules()):      # a max's gradient reaches only its argmax: average instead
+        for key, child in list(module._modules.items()):
+            if isinstance(child, nn.MaxPool2d):
+                module._modules[key] = nn.AvgPool2d(child.kernel_size, child.stride, child.padding)
+    positive(model)
+    size, out = shape[-1], table.final.size[0]
+    positions = range(out // 2 - table.final.period[0], out // 2)
+    rows = empirical_rows(model, size, positions, channels=shape[1])
+    spans = [span(r) for r in rows]
+    assert all(r[0] > 0 and r[-1] < size - 1 for r in rows), 'test image too small'
+    assert (min(spans), max(spans)) == (table.final.rf_min[0], table.final.rf_max[0]), name

@@ -68,7 +68,7 @@ def test_pix2pix_init_statistics():
 
 @pytest.mark.parametrize('n_layers,rf', [(1, 16), (3, 70), (5, 286)])
 def test_patchgan_receptive_fields(n_layers, rf):
-    assert receptive_field(PatchDiscriminator(6, ndf=1, n_layers=n_layers)).rf == rf
+    assert receptive_field(PatchDiscriminator(6, ndf=1, n_layers=n_layers), 256).rf == rf
 
 
 def test_discriminator_shapes_and_conditioning():
@@ -79,7 +79,7 @@ def test_discriminator_shapes_and_conditioning():
     np.testing.assert_allclose(out.numpy(), D(mg.cat([x, y], dim=1)).numpy(), rtol=1e-6)
     pixel = PatchDiscriminator(4, ndf=4, n_layers=0)
     assert pixel(x, y).shape == (2, 1, 64, 64)
-    assert receptive_field(pixel).rf == 1
+    assert receptive_field(pixel, 8).rf == 1
     with pytest.raises(ValueError, match='n_layers'):
         PatchDiscriminator(4, n_layers=-1)
 
@@ -194,3 +194,43 @@ def test_samples_do_not_disturb_training(tmp_path):
     b.append(sampled.train_step(x, y))
     assert _same_log(a, b)
     assert open(path, 'rb').read(4) == b'\x89PNG'
+
+
+@pytest.mark.parametrize('before, after', [((6, 2), (12, 2)), ((6, 2), (4, 2)), ((12, 2), (12, 4))])
+def test_resume_with_another_loader_restarts_the_epoch(tmp_path, before, after):
+    """Issue 20: a stored sample order is only valid for the same samples and batch size; with another
+    loader it used to skip samples (batch 2 -> 4) or fail mid-epoch (6 -> 12, 6 -> 4)."""
+    x, y = _pairs(12)
+    ckpt = str(tmp_path / 'run.npz')
+    G, D = _nets()
+    n, b = before
+    Pix2PixTrainer(G, D, checkpoint=ckpt, progress=False).fit(
+        DataLoader(TensorDataset(x[:n], y[:n]), batch_size=b, shuffle=True), max_steps=2)
+    seen = []
+
+    class Spy(TensorDataset):
+        def __getitem__(self, i):
+            seen.append(i)
+            return super().__getitem__(i)
+
+    n, b = after
+    G, D = _nets()
+    trainer = Pix2PixTrainer(G, D, checkpoint=ckpt, progress=False)
+    with pytest.warns(UserWarning, match='restarts from its first batch'):
+        trainer.fit(DataLoader(Spy(x[:n], y[:n]), batch_size=b, shuffle=True))
+    assert sorted(seen) == list(range(n))                     # the whole epoch, each sample once
+    assert trainer.step_count == 2 + -(-n // b)
+
+
+def test_resume_with_the_same_loader_does_not_warn(tmp_path):
+    import warnings
+    x, y = _pairs(6)
+    loader = DataLoader(TensorDataset(x, y), batch_size=2, shuffle=True)
+    ckpt = str(tmp_path / 'run.npz')
+    G, D = _nets()
+    Pix2PixTrainer(G, D, checkpoint=ckpt, progress=False).fit(loader, max_steps=1)
+    G, D = _nets()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        log = Pix2PixTrainer(G, D, checkpoint=ckpt, progress=False).fit(loader)
+    assert len(log) == 3
