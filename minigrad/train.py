@@ -232,6 +232,7 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, val_loader=None, metric
                          if k not in ('epoch', 'steps', 'time') and isinstance(v, list) and v}
                 print(f"epoch {epoch + 1}/{epochs}: " + ', '.join(f"{k} {v:.4g}" for k, v in shown.items()))
             if checkpoint is not None:
+                os.makedirs(os.path.dirname(os.path.abspath(checkpoint)), exist_ok=True)
                 save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
                       'scheduler': scheduler.state_dict() if scheduler is not None else None,
                       'rng': _random.get_state(), 'history': history, 'epoch': epoch + 1, 'step': step},

@@ -101,3 +101,10 @@ def test_progress_bar_plot_and_errors(tmp_path):
         fit(model, train, opt, lambda out, y: out.sum() * float('nan'), epochs=1, progress=False)
     with pytest.raises(ValueError, match='epochs'):
         fit(model, train, opt, cross_entropy, epochs=-1)
+
+
+def test_checkpoint_folder_is_created(tmp_path):
+    model, opt, train, val = _setup()
+    ckpt = tmp_path / 'runs' / 'blobs' / 'fit.npz'
+    fit(model, train, opt, cross_entropy, epochs=1, progress=False, checkpoint=str(ckpt))
+    assert mg.load(ckpt)['epoch'] == 1

@@ -277,7 +277,10 @@ class Pix2PixTrainer:
         self.log = list(state['log'])
 
     def save_checkpoint(self, path):
-        """Atomic write (temporary file + rename): an interrupted save leaves the old checkpoint."""
+        """Atomic write (temporary file + rename): an interrupted save leaves the old checkpoint.
+
+        The checkpoint's folder is created if needed (a run directory such as runs/facades/)."""
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         save(self.state_dict(), path)
         return path
 
