@@ -35,11 +35,11 @@ from .catalog import BY_NUMBER, parse_numbers
 from .checks import list_checks
 from .jobs import install_worker, run_job, write_job
 from .judge import clip, compare
-from .release import MANIFEST
+from .release import MANIFEST, PRACTICE_DIR as _PRACTICE
 from .sandbox import Sandbox, Unconfined
 from .values import encode, read_file
 
-PRACTICE_DIR = 'graded/practice'      # under tests/assignments: a release's expected values for fixed inputs
+PRACTICE_DIR = _PRACTICE[len('tests/assignments/'):]    # a release's expected values for fixed inputs
 PRACTICE_SEED = 20240917
 CODE_LIMIT = 64 * 2 ** 20             # bytes of a submission's minigrad/ the grader copies
 
@@ -97,12 +97,11 @@ def _this_repository():
 
 def _stubbed(tree):
     """Assignments a release manifest in ``tree`` says are stubbed there (a student copy)."""
-    manifest = Path(tree) / MANIFEST
     try:
-        return set(json.loads(manifest.read_text(encoding='utf-8')).get('tasks') and
-                   json.loads(manifest.read_text(encoding='utf-8')).get('assignments') or [])
+        manifest = json.loads((Path(tree) / MANIFEST).read_text(encoding='utf-8'))
     except (OSError, ValueError):
         return set()
+    return set(manifest.get('assignments') or []) if manifest.get('tasks') else set()
 
 
 def _copy_code(source, target):
@@ -191,10 +190,15 @@ def _student_results(checks, todo, job_dir, worker, code, sandbox, timeout, test
         job = job_dir / 'student.json'
         write_job(job, mode='student', code=str(code), checks=checks, inputs=str(job_dir / 'inputs.bin'), todo=todo)
         run = run_job(sandbox, worker, job, job_dir / 'home', test_timeout, left, python)
+        running = None
         for header, arrays in run.records:
             i = header['index']
             if header['type'] == 'import_error':
                 return results, "minigrad does not import: " + header.get('text', ''), printed
+            if header['type'] == 'start':
+                if running is not None and running not in results:   # its process ended without a word
+                    results[running] = ('lost', "the test process ended during this test without a result")
+                running = i if i in todo else None
             if header['type'] in ('values', 'error') and i in todo and i not in results:
                 results[i] = ('values', arrays) if header['type'] == 'values' else ('error', header)
         printed.update({i: text for i, text in run.output.items() if i is not None})
@@ -240,7 +244,32 @@ def _feedback(spec, outcome, printed):
     return False, text
 
 
-def _grade_one(number, specs, ctx):
+def _expected(numbers, specs, ctx):
+    """{number: ({index: (inputs, expected)}, {index: why not})}: one reference run for every assignment."""
+    if ctx['practice']:
+        found = {}
+        for n in numbers:
+            practice = ctx['checks'] / PRACTICE_DIR / f'a{n}.bin'
+            known = _practice_values(practice, len(specs[n])) if practice.is_file() else {}
+            found[n] = (known, {i: "no practice values for this check in this copy (grade with your teacher's "
+                                   "grader)" for i in range(len(specs[n])) if i not in known})
+        return found
+    order = [(n, i) for n in numbers for i in range(len(specs[n]))]
+    checks = [[str(ctx['checks'] / specs[n][i].file), specs[n][i].name] for n, i in order]
+    job_dir = ctx['work'] / 'jobs' / 'reference'
+    job_dir.mkdir(parents=True)
+    known, broken = _reference_values(checks, job_dir, ctx['worker'], ctx['reference'], ctx['seed'],
+                                      ctx['timeout'] * max(1, len(numbers)), ctx['python'])
+    found = {n: ({}, {}) for n in numbers}
+    for k, (n, i) in enumerate(order):
+        if k in known:
+            found[n][0][i] = known[k]
+        else:
+            found[n][1][i] = broken.get(k, 'the reference run ended early')
+    return found
+
+
+def _grade_one(number, specs, known, broken, ctx):
     """AssignmentResult of one assignment (see the module docstring)."""
     result = AssignmentResult(number, BY_NUMBER[number].title)
     started = time.perf_counter()
@@ -252,15 +281,6 @@ def _grade_one(number, specs, ctx):
     (job_dir / 'home').chmod(0o700)
     ctx['sandbox'].give(job_dir / 'home')
     checks = [[str(ctx['checks'] / s.file), s.name] for s in specs]
-    if ctx['practice']:
-        practice = ctx['checks'] / PRACTICE_DIR / f'a{number}.bin'
-        known, broken = (_practice_values(practice, len(specs)) if practice.is_file() else {}), {}
-        for i in range(len(specs)):
-            if i not in known:
-                broken[i] = "no practice values for this check in this copy (grade with your teacher's grader)"
-    else:
-        known, broken = _reference_values(checks, job_dir, ctx['worker'], ctx['reference'], ctx['seed'],
-                                          ctx['timeout'], ctx['python'])
     for i, s in enumerate(specs):
         if s.problem:
             known.pop(i, None)
@@ -321,8 +341,6 @@ def grade(path='.', assignments=None, reference=None, hidden=True, timeout=300, 
     if not (code / 'minigrad').is_dir():
         raise GradeError(f"grade: {code} has no minigrad/ folder; pass --path to the repository to grade")
     reference = Path(reference).resolve() if reference else _this_repository()
-    if (reference / 'tests' / 'tests' / 'assignments').is_dir():
-        reference = reference / 'tests'
     checks_root = reference / 'tests' / 'assignments'
     if not (checks_root / 'graded').is_dir():
         raise GradeError(f"grade: no graded checks in {checks_root / 'graded'}")
@@ -365,13 +383,14 @@ def grade(path='.', assignments=None, reference=None, hidden=True, timeout=300, 
             ctx['seed'] = PRACTICE_SEED
             report.warnings.append("practice run: your results against the values shipped with this copy "
                                    "(fixed inputs, visible checks only); your teacher's grader uses fresh inputs")
+        specs = {n: list_checks(checks, n, hidden) for n in numbers}
+        expected = _expected([n for n in numbers if specs[n]], specs, ctx)
         for n in numbers:
-            specs = list_checks(checks, n, hidden)
-            if not specs:
+            if not specs[n]:
                 result = AssignmentResult(n, BY_NUMBER[n].title, note=f"no graded checks for assignment {n}")
                 report.warnings.append(result.note)
             else:
-                result = _grade_one(n, specs, ctx)
+                result = _grade_one(n, specs[n], *expected[n], ctx)
             report.assignments.append(result)
         _name_failed_needs(report)
     finally:

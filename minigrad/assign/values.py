@@ -46,9 +46,9 @@ def _as_plain_array(value):
     return array.astype(array.dtype.newbyteorder('<'), copy=False)
 
 
-def encode(kind, arrays=None, **fields):
-    """One record: ``kind`` ('values', …), named arrays (dict) and small JSON fields."""
-    header, chunks = dict(fields, type=kind, arrays=[]), []
+def encode(record_type, arrays=None, **fields):
+    """One record: its type ('values', …), named arrays (dict) and small JSON fields."""
+    header, chunks = dict(fields, type=record_type, arrays=[]), []
     for key, value in (arrays or {}).items():
         array = _as_plain_array(value)
         if array is None:

@@ -113,11 +113,11 @@ def broadcast_add_backward(a, g, **bs):
     return out
 
 
-@graded('a1_unbroadcast', inputs=_normal((2, 3, 4), (4, 5), (2, 3, 5)))
-def broadcast_matmul_backward(a, b, g):
-    """One matrix applied to a batch through the engine: (2, 3, 4) @ (4, 5); b's gradient sums over the batch."""
+@graded('a1_unbroadcast', inputs=_normal((2, 3, 4, 5), (3, 1, 5), (2, 3, 4, 5)))
+def broadcast_sub_backward(a, b, g):
+    """a - b through the engine, a (2, 3, 4, 5) and b (3, 1, 5): an axis prepended and one stretched."""
     ta, tb = t64(a), t64(b)
-    (ta @ tb).backward(g)
+    (ta - tb).backward(g)
     return {'dL/da': ta.grad, 'dL/db': tb.grad}
 
 
