@@ -76,7 +76,11 @@ def describe(exc, code_root, check_file):
                 function = f"{qual} ({os.path.relpath(os.path.realpath(last.filename), code_root)}:{last.lineno})"
             return 'not_implemented', str(e)[:values.MAX_TEXT], function, where
     text = f"{type(exc).__name__}: {exc}"[:2000]
-    if mine:
+    if isinstance(exc, SyntaxError):
+        name = exc.filename or '?'
+        name = os.path.relpath(os.path.realpath(name), code_root) if _inside(name, code_root) else name
+        text = f"{type(exc).__name__}: {exc.msg} ({name}, line {exc.lineno})\n    {(exc.text or '').strip()}"
+    elif mine:
         f = mine[-1]
         text += (f"\n    raised at {os.path.relpath(os.path.realpath(f.filename), code_root)}:{f.lineno} in {f.name}: "
                  f"{(f.line or '').strip()}")
@@ -131,13 +135,7 @@ def student(job, fd):
         if not _inside(where, job['code']):
             raise ImportError(f"minigrad was imported from {where}, not from the submission")
     except BaseException as exc:   # noqa: B902
-        text = f"{type(exc).__name__}: {exc}"[:2000]
-        if isinstance(exc, SyntaxError):
-            text = (f"SyntaxError: {exc.msg} ({os.path.relpath(exc.filename or '?', job['code'])}, "
-                    f"line {exc.lineno})\n    {(exc.text or '').strip()}")
-        else:
-            text = describe(exc, job['code'], '')[1]
-        send(fd, values.encode('import_error', text=text))
+        send(fd, values.encode('import_error', text=describe(exc, job['code'], '')[1]))
         return
     send(fd, values.encode('ready', minigrad=where))
     for index in job['todo']:
