@@ -54,11 +54,12 @@ def _status(pid):
 
 
 def processes_of(uid):
-    """Pids of the live (not zombie) processes whose real user is ``uid``."""
+    """Pids of the live (not zombie) processes whose real user is ``uid`` (an int or a range)."""
+    uids = uid if isinstance(uid, range) else range(uid, uid + 1)
     found = []
     for pid in _proc_ids():
         s = _status(pid)
-        if s and s[0] == uid and s[1] != 'Z':
+        if s and s[0] in uids and s[1] != 'Z':
             found.append(pid)
     return found
 
