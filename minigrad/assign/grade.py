@@ -364,9 +364,9 @@ def grade(path='.', assignments=None, reference=None, hidden=True, timeout=300, 
             os.chmod(folder, 0o755)
             for name in files:
                 os.chmod(os.path.join(folder, name), 0o644)
-        keep = [work, sys.prefix, sys.base_prefix, os.path.realpath(python)] + \
+        needed = [work, sys.prefix, sys.base_prefix, os.path.realpath(python)] + \
             [p for p in sys.path if 'site-packages' in p or 'dist-packages' in p]
-        hide = _hideable([reference, _importable_minigrad(python), _this_repository() / 'minigrad', code], keep)
+        hide = _hideable([reference, _importable_minigrad(python), _this_repository() / 'minigrad', code], needed)
         (work / 'stage').mkdir(mode=0o700)
         sandbox = Sandbox(hide=hide, need=[sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(python))],
                           stage=str(work / 'stage'), user=user)
