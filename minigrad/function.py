@@ -195,10 +195,12 @@ def backward(root, grad, retain_graph=False):
         if len(in_grads) != len(node.edges):
             raise RuntimeError(f"{node.fn.__name__}.backward returned {len(in_grads)} gradients "
                                f"for {len(node.edges)} inputs")
-        for edge, shape, pg in zip(node.edges, node.shapes, in_grads):
+        for k, (edge, shape, pg) in enumerate(zip(node.edges, node.shapes, in_grads)):
             if edge is None or pg is None or (isinstance(edge, Tensor) and not edge.requires_grad):
                 continue
+            _check_grad_shape(node.fn, k, shape, pg.shape, 'backward returned')
             pg, key = unbroadcast(pg, shape), id(edge)
+            _check_grad_shape(node.fn, k, shape, pg.shape, 'after unbroadcast, backward returned', exact=True)
             if isinstance(edge, Tensor):
                 leaves[key] = (edge, pg if key not in leaves else leaves[key][1] + pg)
             else:
@@ -207,6 +209,17 @@ def backward(root, grad, retain_graph=False):
             node.ctx, node.edges = None, tuple(None for _ in node.edges)
     for leaf, g in leaves.values():
         leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def _check_grad_shape(fn, k, shape, grad_shape, what, exact=False):
+    """ValueError naming the Function, the input and both shapes unless ``grad_shape`` fits ``shape``
+    (equal, or a broadcast of it that unbroadcast can sum back)."""
+    shape, grad_shape = tuple(shape), tuple(grad_shape)
+    fits = grad_shape == shape or not exact and len(shape) <= len(grad_shape) and all(
+        s in (g, 1) for s, g in zip(reversed(shape), reversed(grad_shape)))
+    if not fits:
+        raise ValueError(f"{fn.__name__}.backward: {what} a gradient of shape {grad_shape} for input {k} "
+                         f"of shape {shape}")
 
 
 def _topological_order(root_node):

@@ -162,3 +162,30 @@ def test_diamond_graph():
 def test_integer_tensor_cannot_require_grad():
     with pytest.raises(TypeError, match='floating-point'):
         mg.tensor([1, 2], requires_grad=True)
+
+
+class _WrongShapeGrad(Function):
+    """A deliberately broken op: its backward returns the transposed gradient."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.T
+
+
+def test_backward_names_the_function_and_shapes_of_a_wrong_gradient():
+    x = t64(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"_WrongShapeGrad\.backward: backward returned a gradient of shape "
+                                         r"\(3, 2\) for input 0 of shape \(2, 3\)"):
+        _WrongShapeGrad.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_backward_still_sums_broadcast_gradients():
+    """A gradient shaped like the broadcast output (what ops return) is summed back, not refused."""
+    a, b = t64(np.ones((2, 3))), t64(np.ones(3))
+    (a + b).backward(np.ones((2, 3)))
+    assert_close(b.grad, [2.0, 2.0, 2.0])

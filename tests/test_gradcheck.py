@@ -45,3 +45,20 @@ def test_gradcheck_requires_float64():
 def test_gradcheck_multiple_outputs(rng):
     a = rng.standard_normal(4)
     assert mg.gradcheck(lambda x: (x * 2, x.exp()), [t64(a)])
+
+
+def test_gradcheck_names_the_function_and_shapes_of_a_wrong_gradient():
+    class Doubled(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad[:1]          # one row short
+
+    x = t64(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Doubled\.backward: backward returned a gradient of shape \(1, 3\) "
+                                         r"for input 0 of shape \(2, 3\)"):
+        mg.gradcheck(Doubled.apply, [x])
+

@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 from .catalog import ASSIGNMENTS, BY_NUMBER, parse_numbers
-from .grade import GradeError, grade, graded_test_files, scan_tests
+from .checks import list_checks
+from .grade import GradeError, grade
 from .gradescope import write_autograder
 from .release import MANIFEST, ReleaseError, find_blocks, release
 from .report import format_table, write_json
@@ -18,18 +19,20 @@ def _repo_root():
 
 def cmd_release(args):
     report = release(args.source or _repo_root(), args.out, assignments=args.assignments,
-                     hidden_tests=not args.no_hidden_tests, force=args.force, solutions=args.solutions)
+                     hidden_tests=args.with_hidden_tests, force=args.force, solutions=args.solutions)
     print(f"wrote {len(report.files)} files to {report.out}")
     print(f"stubbed tasks: {', '.join(sorted(report.stubbed)) or '(none)'}")
-    if not args.no_hidden_tests:
-        print("hidden tests included (pass --no-hidden-tests for a copy you hand out)")
+    if args.with_hidden_tests:
+        print("hidden tests INCLUDED: do not hand this copy to students")
     return 0
 
 
 def cmd_grade(args):
-    report = grade(args.path, assignments=args.assignments, tests=args.tests, hidden=not args.no_hidden_tests,
-                   timeout=args.timeout, test_timeout=args.test_timeout)
-    print(format_table(report, details=not args.brief))
+    report = grade(args.path, assignments=args.assignments, reference=args.reference or args.tests,
+                   hidden=not args.no_hidden_tests, timeout=args.timeout, test_timeout=args.test_timeout,
+                   seed=args.seed, user=args.user)
+    # With --json (Gradescope) stdout may be seen by students: hidden tests' feedback stays in the file.
+    print(format_table(report, details=not args.brief, show_hidden=not args.json))
     if args.json:
         write_json(report, args.json)
         print(f"results written to {args.json}")
@@ -64,14 +67,13 @@ def cmd_list(args):
                         for t in a.tasks for f in where.get(t.tag, [])})
         print('\n'.join(files))
         return 0
-    tests_root = root / 'tests'
+    checks_root = root / 'tests' / 'assignments'
     print(f"tasks found from the {origin} in {root.resolve()}")
     for a in ASSIGNMENTS:
         if a.number not in numbers:
             continue
-        specs = [s for f in graded_test_files(tests_root, a.number)
-                 for s in scan_tests(tests_root / f, f, a.number)] if (tests_root / 'assignments').is_dir() else []
-        print(f"\nAssignment {a.number}: {a.title}  ({a.handout}; {len(specs)} graded tests, "
+        specs = list_checks(checks_root, a.number)
+        print(f"\nAssignment {a.number}: {a.title}  ({a.handout}; {len(specs)} graded checks, "
               f"{sum(s.points for s in specs):g} points)")
         for t in a.tasks:
             pts = sum(s.points for s in specs if s.task == t.tag)
@@ -88,7 +90,9 @@ def main(argv=None):
     p.add_argument('--out', required=True, help='folder to write (must be empty unless --force)')
     p.add_argument('--assignments', help="which assignments to stub: '1,2', '1-3' or 'all' (default: all marked)")
     p.add_argument('--source', help='repository to release (default: the one this minigrad comes from)')
-    p.add_argument('--no-hidden-tests', action='store_true', help='leave tests/assignments/hidden/ out')
+    p.add_argument('--with-hidden-tests', action='store_true',
+                   help='include tests/assignments/hidden/ (never in a copy you hand out)')
+    p.add_argument('--no-hidden-tests', action='store_true', help=argparse.SUPPRESS)   # the default now
     p.add_argument('--solutions', action='store_true', help='stub nothing: a clean copy with the markers removed')
     p.add_argument('--force', action='store_true', help='write into a non-empty folder (a previous release '
                                                           'there is removed first)')
@@ -97,10 +101,15 @@ def main(argv=None):
     p = sub.add_parser('grade', help="run the graded tests and score them")
     p.add_argument('--path', default='.', help='repository to grade (default: the current folder)')
     p.add_argument('--assignments', help="'1,2', '1-3' or 'all' (default: the released ones, else all)")
-    p.add_argument('--tests', help="take the graded tests from this tree (e.g. the teacher's, with hidden tests)")
+    p.add_argument('--reference', help="the teacher's repository: reference solution and graded checks, hidden "
+                                       "ones included (default: the repository this grader comes from)")
+    p.add_argument('--tests', help=argparse.SUPPRESS)   # the old name of --reference
+    p.add_argument('--seed', type=int, help='seed of the checks\' inputs (default: fresh for every run)')
+    p.add_argument('--user', type=int, help='user id the submission runs as when grading as root (default: a '
+                                            'free one from 61000-64999)')
     p.add_argument('--json', help="write Gradescope's results.json here")
     p.add_argument('--timeout', type=float, default=300, help='seconds per assignment (default 300)')
-    p.add_argument('--test-timeout', type=float, default=60, help='seconds per test (default 60; 0 = none)')
+    p.add_argument('--test-timeout', type=float, default=60, help='seconds per check (default 60; 0 = none)')
     p.add_argument('--no-hidden-tests', action='store_true', help='skip tests/assignments/hidden/')
     p.add_argument('--brief', action='store_true', help='the table only, without the detailed feedback')
     p.set_defaults(run=cmd_grade)

@@ -2,17 +2,18 @@
 
 ``write_autograder(source, out, assignments)`` writes::
 
-    out/student/        the student release (no hidden tests): the clean base a submission lands on
-    out/tests/          the teacher's graded tests, hidden ones included (conftest.py + assignments/)
-    out/setup.sh        installs NumPy and pytest
-    out/run_autograder  copies ONLY the files that hold the assignments' tasks from the
-                        submission onto a fresh copy of student/, grades it against tests/
-                        and writes /autograder/results/results.json
+    out/student/        the student release (no hidden checks): the clean base a submission lands on
+    out/reference/      the reference solution with every graded check, hidden ones included
+                        (a release with solutions=True, hidden_tests=True)
+    out/setup.sh        installs NumPy
+    out/run_autograder  makes reference/ readable by root only, copies ONLY the files that hold
+                        the assignments' tasks from the submission onto a fresh copy of student/,
+                        and grades it (as root: the submission runs as another user) into
+                        /autograder/results/results.json
 
 Zip the *contents* of ``out`` (``cd out && zip -r ../autograder.zip .``) and upload
-it as the assignment's autograder.  Copying only the task files means a
-submission cannot change the checking code (gradcheck, the test helpers, the
-tests) that its grade depends on.
+it as the assignment's autograder.  The reference never leaves the grader's
+side: the submission's process gets inputs, and cannot read reference/.
 """
 import shutil
 import stat
@@ -25,15 +26,16 @@ SETUP = """#!/usr/bin/env bash
 # Gradescope: runs once when the autograder image is built.
 set -e
 apt-get update && apt-get install -y python3 python3-pip
-pip3 install "numpy>=1.23" "pytest>=7.4"
+pip3 install "numpy>=1.23"
 """
 
 RUN = """#!/usr/bin/env bash
-# Gradescope: runs for every submission (in /autograder/submission).
+# Gradescope: runs for every submission (in /autograder/submission), as root.
 set -u
 SRC=/autograder/source
 WORK=/autograder/work
 ASSIGNMENTS={assignments}
+chmod -R go-rwx "$SRC/reference"     # the submission runs as another user: it must not read the reference
 rm -rf "$WORK" && cp -r "$SRC/student" "$WORK"
 # Only the files holding the tasks come from the submission, wherever they sit in it.
 for f in $(python3 "$SRC/student/assignments/grade.py" list --path "$SRC/student" --files \\
@@ -43,8 +45,8 @@ for f in $(python3 "$SRC/student/assignments/grade.py" list --path "$SRC/student
   if [ -n "$found" ]; then cp "$found" "$WORK/$f"; else echo "submission has no $f"; fi
 done
 mkdir -p /autograder/results
-python3 "$SRC/student/assignments/grade.py" grade --path "$WORK" --assignments "$ASSIGNMENTS" \\
-    --tests "$SRC/tests" --json /autograder/results/results.json
+python3 "$SRC/reference/assignments/grade.py" grade --path "$WORK" --assignments "$ASSIGNMENTS" \\
+    --reference "$SRC/reference" --json /autograder/results/results.json
 """
 
 
@@ -60,12 +62,8 @@ def write_autograder(source, out, assignments, force=False):
             raise ReleaseError(f"autograder: {out} is not empty and is not an autograder folder; refusing "
                                "to delete it")
         shutil.rmtree(out)
-    release(source, out / 'student', assignments=numbers, hidden_tests=False)
-    tests = out / 'tests'
-    shutil.copytree(source / 'tests' / 'assignments', tests / 'assignments',
-                    ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
-    if (source / 'tests' / 'conftest.py').is_file():
-        shutil.copyfile(source / 'tests' / 'conftest.py', tests / 'conftest.py')
+    release(source, out / 'student', assignments=numbers, hidden_tests=False, practice=False)
+    release(source, out / 'reference', solutions=True, hidden_tests=True)
     for name, text in (('setup.sh', SETUP), ('run_autograder', RUN.format(assignments=','.join(map(str, numbers))))):
         path = out / name
         path.write_text(text, encoding='utf-8')

@@ -8,8 +8,11 @@ and turns every solution block of the chosen assignments into a stub (see
 every marker line disappears.
 
 Never released: the tests of this tooling (``tests/assign/``: they quote
-solution lines to plant bugs) and, with ``hidden_tests=False``, the hidden
-graded tests in ``tests/assignments/hidden/``.
+solution lines to plant bugs) and, unless ``hidden_tests=True``, the hidden
+graded checks in ``tests/assignments/hidden/``.  A copy with stubs also gets
+``STUDENT_README.md`` (install, test, grade) and, in
+``tests/assignments/graded/practice/``, the reference's outputs of the visible
+checks on fixed inputs, so a student can run the grader on their own copy.
 
 The output is a pure function of the input files and the options: files are
 visited in sorted order, written byte for byte, and a manifest
@@ -29,6 +32,8 @@ from .markers import MarkerError, might_have_markers, parse_blocks, transform
 
 MANIFEST = '.minigrad-release.json'
 HIDDEN_DIR = 'tests/assignments/hidden'
+PRACTICE_DIR = 'tests/assignments/graded/practice'
+STUDENT_README = 'STUDENT_README.md'
 TEACHER_ONLY = ('tests/assign',)
 _SKIP_DIRS = {'.git', '__pycache__', '.pytest_cache', '.hypothesis', '.mypy_cache', '.ruff_cache',
               '.ipynb_checkpoints', 'venv', '.venv', '.ci-venv', 'env', '.tox', '.nox'}
@@ -97,9 +102,9 @@ def find_blocks(root, files=None):
 
 def _check_out(source, out, force):
     source, out = source.resolve(), out.resolve()
-    if out == source or out in source.parents:
-        raise ReleaseError(f"release: the output folder {out} is (or contains) the source tree {source}; "
-                           "pick a separate folder")
+    if out == source or out in source.parents or source in out.parents:
+        raise ReleaseError(f"release: the output folder {out} is, contains or lies inside the source tree "
+                           f"{source}; pick a folder outside it")
     if out.exists() and not out.is_dir():
         raise ReleaseError(f"release: {out} exists and is not a folder")
     if out.exists() and any(out.iterdir()):
@@ -109,20 +114,19 @@ def _check_out(source, out, force):
             shutil.rmtree(out)
 
 
-def release(source, out, assignments=None, hidden_tests=True, force=False, solutions=False):
+def release(source, out, assignments=None, hidden_tests=False, force=False, solutions=False, practice=True):
     """Write the student copy of ``source`` into ``out``; returns a :class:`ReleaseReport`.
 
     ``assignments``: numbers (or a string like '1,2'); None = every assignment
     with solution blocks.  ``solutions=True`` stubs nothing (a clean copy with
-    the markers removed, e.g. to plant bugs in).
+    the markers removed, e.g. to plant bugs in).  ``hidden_tests=True`` keeps
+    tests/assignments/hidden/ (for the teacher's own copies only);
+    ``practice=False`` skips the practice values (they run the reference).
     """
     source, out = Path(source), Path(out)
     if not (source / 'minigrad').is_dir():
         raise ReleaseError(f"release: {source} does not look like a minigrad repository (no minigrad/ folder)")
-    files = list_files(source)
-    out_rel = _relative_inside(out, source)
-    if out_rel:
-        files = [f for f in files if f != out_rel and not f.startswith(out_rel + '/')]
+    files = [f for f in list_files(source) if not f.startswith(PRACTICE_DIR + '/')]
     if not hidden_tests:
         files = [f for f in files if not f.startswith(HIDDEN_DIR + '/')]
     try:
@@ -168,6 +172,13 @@ def release(source, out, assignments=None, hidden_tests=True, force=False, solut
         if mode & stat.S_IXUSR:
             dst.chmod(dst.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         report.files.append(rel)
+    if chosen and not solutions:
+        (out / STUDENT_README).write_text(student_readme(chosen), encoding='utf-8')
+        report.files.append(STUDENT_README)
+        if practice:
+            from .grade import practice_values
+            practice_values(source, out / PRACTICE_DIR, chosen)
+            report.files += sorted(p.relative_to(out).as_posix() for p in (out / PRACTICE_DIR).glob('*.bin'))
     manifest = {
         'format': 1,
         'assignments': list(chosen),
@@ -184,11 +195,40 @@ def release(source, out, assignments=None, hidden_tests=True, force=False, solut
     return report
 
 
-def _relative_inside(path, root):
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
+def student_readme(numbers):
+    """The student copy's STUDENT_README.md: install, run one assignment's tests, grade."""
+    first = BY_NUMBER[numbers[0]]
+    listing = '\n'.join(f'- Assignment {n}: {BY_NUMBER[n].title} — handout `{BY_NUMBER[n].handout}`'
+                         for n in numbers)
+    return f"""# Your minigrad assignments
+
+{listing}
+
+Each handout says which functions to write; in the code they raise
+`NotImplementedError("aN_<task>: ...")` until you do.
+
+## Install (once)
+
+    python -m venv .venv && . .venv/bin/activate
+    pip install numpy pytest
+
+Work inside this folder: `python` run here imports *this* copy's `minigrad`.
+
+## Run one assignment's tests
+
+    python -m pytest tests/assignments/test_{first.slug}.py -q
+    python -m pytest tests/assignments -m {first.tasks[0].tag} -q     # one task
+
+## Grade your copy
+
+    python -m minigrad.assign grade --assignments {first.number}
+    python assignments/grade.py grade --assignments {first.number}   # if `import minigrad` is broken
+
+This is a practice run: your functions' outputs on fixed inputs are compared
+with the values shipped in `{PRACTICE_DIR}/`.  Your teacher's grader runs the
+same checks on fresh inputs, plus hidden ones, so hard-coding outputs earns
+nothing.  `python -m minigrad.assign list --files` names the files you edit.
+"""
 
 
 def solution_lines(source, blocks, chosen, files=None):

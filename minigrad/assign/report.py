@@ -3,16 +3,20 @@ terminal, and the results file Gradescope reads.
 
 Gradescope's format (one JSON object written to ``/autograder/results/results.json``)::
 
-    {"score": 7.5, "max_score": 10, "output": "...",
+    {"score": 7.5, "max_score": 10, "execution_time": 3.2, "output": "...",
      "tests": [{"name": ..., "score": ..., "max_score": ..., "output": ..., "visibility": ...}]}
 
 Hidden tests get ``"visibility": "after_published"``: students see them once
-the teacher publishes the grades.
+the teacher publishes the grades.  Their feedback appears only there: the
+table printed with ``show_hidden=False`` (what a Gradescope run prints) gives
+their points, never their text.  Every test's output is capped (``clip``).
 """
 import json
 import os
 import shutil
 from pathlib import Path
+
+from .judge import clip
 
 _STATUS = {'passed': 'ok', 'partial': 'part', 'failed': 'FAIL', 'not run': 'FAIL'}
 
@@ -29,8 +33,11 @@ def _first_line(text):
     return (text or '').strip().splitlines()[0] if (text or '').strip() else ''
 
 
-def format_table(report, width=None, details=True):
-    """The results as text: one aligned row per test, then the full feedback of what failed."""
+def format_table(report, width=None, details=True, show_hidden=True):
+    """The results as text: one aligned row per test, then the full feedback of what failed.
+
+    ``show_hidden=False``: hidden tests show their points only, no feedback.
+    """
     width = width or max(80, min(shutil.get_terminal_size((120, 24)).columns, 160))
     tests = report.tests()
     name_w = max([len(t.name) for t in tests] + [4])
@@ -49,12 +56,14 @@ def format_table(report, width=None, details=True):
             head = (f'  {_STATUS.get(t.status, "FAIL"):4}  {t.name:<{name_w}}  {t.task:<{task_w}}  '
                     f'{_points(t.score, t.points):>{pts_w}}  ')
             text = 'passed' if t.status == 'passed' else _first_line(t.feedback)
+            if t.hidden and not show_hidden:
+                text = '(hidden test)'
             room = max(20, width - len(head))
             lines.append(head + (text if len(text) <= room else text[:room - 1] + '…'))
         lines.append('')
     total = f'Total  {_points(report.score, report.max_score)}'
     lines.append(f'{" " * max(0, width - len(total))}{total}')
-    failed = [t for t in tests if t.status != 'passed']
+    failed = [t for t in tests if t.status != 'passed' and (show_hidden or not t.hidden)]
     if details and failed:
         lines += ['', 'Feedback on what did not pass:']
         for t in failed:
@@ -71,7 +80,7 @@ def gradescope(report):
     """The report as Gradescope's results dictionary."""
     tests = []
     for t in report.tests():
-        output = '\n'.join(x for x in (t.doc, 'passed' if t.status == 'passed' else t.feedback) if x)
+        output = clip('\n'.join(x for x in (t.doc, 'passed' if t.status == 'passed' else t.feedback) if x))
         entry = {'name': f'{t.task}: {t.name}', 'score': round(t.score, 4),
                  'max_score': round(t.points, 4), 'output': output}
         if t.hidden:
@@ -79,8 +88,10 @@ def gradescope(report):
         tests.append(entry)
     summary = '\n'.join(f'Assignment {a.number} ({a.title}): {_points(a.score, a.max_score)}'
                         + (f' - {a.note}' if a.note else '') for a in report.assignments)
+    if report.warnings:
+        summary += '\n' + '\n'.join(report.warnings)
     return {'score': round(report.score, 4), 'max_score': round(report.max_score, 4),
-            'output': summary, 'tests': tests}
+            'execution_time': round(report.seconds, 2), 'output': clip(summary), 'tests': tests}
 
 
 def write_json(report, path):

@@ -1,8 +1,7 @@
-"""The assignment tooling end to end, on assignments 1 and 2: release a student copy,
-grade it (0 points, "not implemented" everywhere), grade the reference (full marks),
-plant bugs in a clean copy (exactly the tests that should catch them lose points,
-with feedback naming the wrong gradient), and make sure the grader survives broken,
-hanging and crashing code.
+"""The assignment tooling end to end: release a student copy, grade it (0 points, "not
+implemented: <task> in <function>" everywhere), grade the reference (full marks), plant
+realistic bugs in a clean copy (each loses exactly the points of the function that has it),
+and make sure the grader survives broken, hanging and crashing code.
 
 This folder is teacher-only: it quotes solution lines, so releases leave it out.
 """
@@ -16,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from minigrad.assign import catalog
+from minigrad.assign.checks import list_checks
 from minigrad.assign.grade import grade
-from minigrad.assign.release import MANIFEST, ReleaseError, find_blocks, list_files, release
+from minigrad.assign.release import MANIFEST, STUDENT_README, ReleaseError, find_blocks, list_files, release
 from minigrad.assign.report import format_table, gradescope, write_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,13 +28,13 @@ SMALL_TASKS = {t.tag for n in SMALL for t in catalog.BY_NUMBER[n].tasks}
 @pytest.fixture(scope='module')
 def student(tmp_path_factory):
     out = tmp_path_factory.mktemp('release') / 'student'
-    release(ROOT, out, assignments=SMALL, hidden_tests=False)
+    release(ROOT, out, assignments=SMALL)
     return out
 
 
 @pytest.fixture(scope='module')
 def clean(tmp_path_factory):
-    """A copy with every solution in place and the markers removed (hidden tests kept)."""
+    """A copy with every solution in place and the markers removed."""
     out = tmp_path_factory.mktemp('release') / 'clean'
     release(ROOT, out, solutions=True)
     return out
@@ -60,8 +60,12 @@ def _by_name(report):
 # ------------------------------------------------------------------------ release
 def test_student_copy_is_stubbed_and_leaves_teacher_files_out(student):
     assert not (student / 'tests' / 'assign').exists(), "the tooling's tests quote solutions"
-    assert not (student / 'tests' / 'assignments' / 'hidden').exists()
-    assert (student / 'tests' / 'assignments' / 'test_a1_autograd.py').is_file()
+    assert not (student / 'tests' / 'assignments' / 'hidden').exists(), "hidden checks are out by default"
+    assert (student / 'tests' / 'assignments' / 'graded' / 'a1_autograd.py').is_file()
+    assert (student / 'tests' / 'assignments' / 'graded' / 'practice' / 'a2.bin').is_file()
+    readme = (student / STUDENT_README).read_text()
+    assert 'pip install numpy pytest' in readme and 'python -m pytest tests/assignments/test_a1_autograd.py' in readme
+    assert 'python -m minigrad.assign grade --assignments 1' in readme
     manifest = json.loads((student / MANIFEST).read_text())
     assert manifest['assignments'] == list(SMALL) and set(manifest['tasks']) == SMALL_TASKS
     assert manifest['tasks']['a2_conv_backward'] == ['minigrad/ops/reference.py']
@@ -101,7 +105,7 @@ def test_student_copy_has_no_solution_text(student):
 
 def test_release_is_deterministic(student, tmp_path):
     again = tmp_path / 'again'
-    release(ROOT, again, assignments=SMALL, hidden_tests=False)
+    release(ROOT, again, assignments=SMALL)
     first = sorted(p.relative_to(student).as_posix() for p in student.rglob('*') if p.is_file())
     second = sorted(p.relative_to(again).as_posix() for p in again.rglob('*') if p.is_file())
     assert first == second
@@ -112,6 +116,8 @@ def test_release_is_deterministic(student, tmp_path):
 def test_release_refuses_unsafe_output(tmp_path):
     with pytest.raises(ReleaseError, match='source tree'):
         release(ROOT, ROOT, assignments=SMALL)
+    with pytest.raises(ReleaseError, match='inside the source tree'):
+        release(ROOT, ROOT / 'out' / 'student', assignments=SMALL)
     busy = tmp_path / 'busy'
     busy.mkdir()
     (busy / 'notes.txt').write_text('mine')
@@ -119,6 +125,7 @@ def test_release_refuses_unsafe_output(tmp_path):
         release(ROOT, busy, assignments=SMALL)
     with pytest.raises(ValueError, match='no assignment'):
         release(ROOT, tmp_path / 'x', assignments=[99])
+    assert not (ROOT / 'out' / 'student').exists()
 
 
 def test_student_copy_imports_and_untouched_code_runs(student):
@@ -144,136 +151,133 @@ def test_student_copy_imports_and_untouched_code_runs(student):
 
 
 # ------------------------------------------------------------------------ grade
-def test_grading_the_student_copy_gives_zero_and_not_implemented(student):
-    report = grade(student, test_timeout=30)           # the manifest says which assignments
+def test_grading_the_student_copy_gives_zero_and_names_the_function(student):
+    report = grade(student, reference=ROOT, test_timeout=30)    # the manifest says which assignments
     assert [a.number for a in report.assignments] == list(SMALL)
     assert report.max_score >= 20 and report.score == 0
-    seen = set()
     for t in report.tests():
-        assert t.feedback.startswith('not implemented: '), (t.name, t.feedback)
-        stub = t.feedback.split()[2]
-        seen.add(stub)
-        # the first stub a test reaches may be another task's (a forward before a backward)
-        assert stub == t.task or f'(this test checks {t.task} and needs {stub} too)' in t.feedback
+        assert t.feedback.startswith(f'not implemented: {t.task} in '), (t.name, t.feedback)
     assert {t.task for t in report.tests()} == SMALL_TASKS
-    assert seen <= SMALL_TASKS and 'a2_conv_forward' in seen
-    table = format_table(report)
-    assert 'Total  0/' in table and 'not implemented: a1_relu_backward' in table
+    feedback = {t.name: t.feedback for t in report.tests()}
+    assert feedback['conv_backward_input'].startswith(
+        'not implemented: a2_conv_backward in conv2d_backward (minigrad/ops/reference.py:')
+    assert 'in Mul.backward (minigrad/ops/elementwise.py:' in feedback['mul_backward']
+    assert 'Total  0/' in format_table(report)
+
+
+def test_practice_grade_in_the_student_copy(student, clean, tmp_path):
+    """In a student copy the grader compares with the shipped practice values: 0 untouched, full when solved."""
+    report = grade(student, reference=student, test_timeout=30)
+    assert report.practice and report.score == 0 and report.max_score > 0
+    solved = _copy(student, tmp_path, 'solved')
+    for rel in ('minigrad/ops/reference.py', 'minigrad/ops/elementwise.py', 'minigrad/ops/matmul.py',
+                'minigrad/ops/reduce.py', 'minigrad/ops/activation.py', 'minigrad/function.py'):
+        shutil.copyfile(clean / rel, solved / rel)
+    report = grade(solved, reference=student, test_timeout=30)
+    assert report.score == report.max_score > 0, format_table(report)
 
 
 def test_grading_the_reference_gives_full_marks(tmp_path):
-    report = grade(ROOT, assignments=SMALL, test_timeout=60)
+    report = grade(ROOT, test_timeout=60)
+    assert [a.number for a in report.assignments] == [a.number for a in catalog.ASSIGNMENTS]
     assert report.score == report.max_score > 0, format_table(report)
     assert all(t.status == 'passed' for t in report.tests())
     hidden = [t for t in report.tests() if t.hidden]
-    assert hidden, "the reference run includes the hidden tests"
+    assert hidden, "the reference run includes the hidden checks"
     results = gradescope(report)
     assert results['score'] == results['max_score'] == report.max_score
+    assert results['execution_time'] > 0
     assert sum(t['max_score'] for t in results['tests']) == report.max_score
     assert sum('visibility' in t for t in results['tests']) == len(hidden)
     write_json(report, tmp_path / 'results.json')
     assert json.loads((tmp_path / 'results.json').read_text()) == results
 
 
-def test_planted_conv_backward_bug_loses_exactly_the_weight_tests(clean, tmp_path):
-    repo = _copy(clean, tmp_path)
-    _plant(repo, 'minigrad/ops/reference.py', 'dweight[outs, :, i, j] += g_pixel.T @ xpad[:, ins, r, q]',
-           'dweight[outs, :, i, j] += g_pixel.T @ xpad[:, ins, r, q - 1]')   # off by one column
-    report = grade(repo, assignments='2')
-    tests = _by_name(report)
-    failed = {name for name, t in tests.items() if t.status != 'passed'}
-    assert failed == {'test_conv_backward_weight', 'test_conv_backward_groups',
-                      'test_conv_backward_stride_beyond_kernel'}, format_table(report)
-    lost = report.max_score - report.score
-    assert lost == sum(tests[n].points for n in failed) == 4
-    assert tests['test_conv_backward_weight'].feedback.startswith('wrong gradient: input 1 at index (')
-    assert 'analytic' in tests['test_conv_backward_weight'].feedback
-    assert 'relative error' in tests['test_conv_backward_weight'].feedback
-    assert 'in the test (line' in tests['test_conv_backward_weight'].feedback
+# Realistic mistakes, each in one function: (assignments, file, correct line, wrong line, its task).
+PLANTED = {
+    'flipped kernel': ('2', 'minigrad/ops/reference.py',
+                       'y[:, outs, oh, ow] += pixel @ weight[outs, :, i, j].T',
+                       'y[:, outs, oh, ow] += pixel @ weight[outs, :, kh - 1 - i, kw - 1 - j].T', 'a2_conv_forward'),
+    'off-by-one column': ('2', 'minigrad/ops/reference.py',
+                          'dweight[outs, :, i, j] += g_pixel.T @ xpad[:, ins, r, q]',
+                          'dweight[outs, :, i, j] += g_pixel.T @ xpad[:, ins, r, q - 1]', 'a2_conv_backward'),
+    '= instead of += in col2im': ('3', 'minigrad/ops/im2col.py', 'out[:, :, rows, cols] += dcols[:, i, j]',
+                                  'out[:, :, rows, cols] = dcols[:, i, j]', 'a3_col2im'),
+    'transposed weight gradient': ('3', 'minigrad/ops/conv.py',
+                                   'dw = xp.matmul(cols, g_mat.transpose(0, 2, 1)).transpose(0, 2, 1)',
+                                   'dw = xp.matmul(cols, g_mat.transpose(0, 2, 1))', 'a3_conv_gemm'),
+    'wrong unpool index': ('4', 'minigrad/ops/reference_pool.py', 'dx[b, ch, i, j] = flat[b, ch, idx[b, ch, i, j]]',
+                           'dx[b, ch, i, j] = flat[b, ch, idx[b, ch, i, j] - 1]', 'a4_max_unpool_backward'),
+    'ignored output_padding': ('4', 'minigrad/ops/reference.py', 'y = yfull[:, :, ph:hf - ph, pw:wf - pw]',
+                               'y = yfull[:, :, ph:hf - ph - opad[0], pw:wf - pw - opad[1]]', 'a4_conv_transpose'),
+    'unbroadcast keeps one copy': ('1', 'minigrad/function.py', 'grad = grad.sum(axis=tuple(range(extra)))',
+                                   'grad = grad[(0,) * extra]', 'a1_unbroadcast'),
+}
 
 
-def test_planted_broadcast_bug_loses_exactly_the_broadcasting_tests(clean, tmp_path):
+@pytest.mark.parametrize('bug', sorted(PLANTED))
+def test_planted_bug_loses_only_its_functions_points(bug, clean, tmp_path):
+    numbers, rel, good, bad, task = PLANTED[bug]
     repo = _copy(clean, tmp_path)
-    _plant(repo, 'minigrad/function.py', 'grad = grad.sum(axis=tuple(range(extra)))',
-           'grad = grad[(0,) * extra]')   # keeps one copy instead of summing over prepended axes
-    report = grade(repo, assignments='1')
-    tests = _by_name(report)
-    failed = {name for name, t in tests.items() if t.status != 'passed'}
-    assert failed == {'test_unbroadcast_shapes', 'test_broadcast_add_backward',
-                      'test_broadcast_matmul_backward'}, format_table(report)
-    assert report.max_score - report.score == 4
-    assert tests['test_broadcast_add_backward'].feedback.startswith('wrong gradient: input 1 at index (')
-    assert tests['test_broadcast_matmul_backward'].feedback.startswith('wrong gradient: input 1 at index (')
+    _plant(repo, rel, good, bad)
+    report = grade(repo, assignments=numbers, reference=ROOT, test_timeout=60)
+    failed = [t for t in report.tests() if t.status != 'passed']
+    assert failed, f"{bug}: no check noticed"
+    assert {t.task for t in failed} == {task}, format_table(report)
+    assert report.max_score - report.score == sum(t.points for t in failed)
+    for t in failed:     # the feedback names the output, and where and how it differs
+        assert ' elements differ; the worst at index (' in t.feedback or ': shape (' in t.feedback, t.feedback
 
 
 def test_grader_survives_a_syntax_error(clean, tmp_path):
     broken = _copy(clean, tmp_path, 'syntax')
     _plant(broken, 'minigrad/ops/reference.py', 'def conv2d_backward(', 'def conv2d_backward(:')
-    report = grade(broken, assignments='1,2')
-    a1, a2 = report.assignments
-    assert a1.score == a1.max_score                  # assignment 1 does not need reference.py
-    assert a2.score == 0 and all('SyntaxError' in t.feedback for t in a2.tests), format_table(report)
+    report = grade(broken, assignments='2', reference=ROOT)
+    assert report.score == 0
+    for t in report.tests():
+        assert t.feedback.startswith('SyntaxError: invalid syntax (minigrad/ops/reference.py, line '), t.feedback
+        assert 'def conv2d_backward(:' in t.feedback
 
 
 def test_grader_times_out_an_infinite_loop(clean, tmp_path):
     hang = _copy(clean, tmp_path, 'hang')
     _plant(hang, 'minigrad/ops/reference.py', '    ho, wo = grad.shape[2:]\n',
            '    ho, wo = grad.shape[2:]\n    while True:\n        pass\n')
-    report = grade(hang, assignments='2', test_timeout=0.5)
+    report = grade(hang, assignments='2', reference=ROOT, test_timeout=0.5)
     tests = _by_name(report)
-    assert tests['test_conv_forward_values'].status == 'passed'
-    assert tests['test_conv_backward_input'].feedback.startswith('timed out after 0.5 s')
-    assert report.score == sum(t.points for t in report.tests() if 'forward' in t.name)
+    assert tests['conv_forward_stride_padding'].status == 'passed'
+    assert tests['conv_backward_input'].feedback.startswith('timed out after 0.5 s')
+    assert report.score == sum(t.points for t in report.tests() if t.task == 'a2_conv_forward')
 
-    report = grade(hang, assignments='2', test_timeout=0, timeout=5)   # only the assignment's limit
+    report = grade(hang, assignments='2', reference=ROOT, test_timeout=0, timeout=4)   # the assignment's limit
     tests = _by_name(report)
-    assert tests['test_conv_forward_values'].status == 'passed'
-    assert "time limit (5 s) ran out during this test" in tests['test_conv_backward_input'].feedback
-    assert tests['test_conv_backward_weight'].feedback.startswith('not run: ')
+    assert tests['conv_forward_stride_padding'].status == 'passed'
+    assert "time limit (4 s) ran out during this test" in tests['conv_backward_input'].feedback
+    assert tests['conv_backward_weight'].feedback.startswith('not run: ')
 
 
 def test_grader_survives_a_crashing_test_process(clean, tmp_path):
     crash = _copy(clean, tmp_path, 'crash')
     _plant(crash, 'minigrad/ops/reference.py', '    ho, wo = grad.shape[2:]\n',
            '    ho, wo = grad.shape[2:]\n    import os; os._exit(3)\n')
-    report = grade(crash, assignments='2')
+    report = grade(crash, assignments='2', reference=ROOT)
     tests = _by_name(report)
-    assert 'died (exit code 3) during this test' in tests['test_conv_backward_input'].feedback
-    assert tests['test_conv_forward_values'].status == 'passed'
+    assert 'died (exit code 3) during this test' in tests['conv_backward_input'].feedback
+    assert tests['conv_forward_stride_padding'].status == 'passed'
+    assert report.score == sum(t.points for t in report.tests() if t.task == 'a2_conv_forward')
 
 
 # ------------------------------------------------------------------------ consistency
-def test_catalog_markers_tests_and_handouts_agree():
-    """Every task has a solution block, graded tests and a handout; every tag used is in the catalog."""
-    from minigrad.assign.grade import graded_test_files, scan_tests
+def test_catalog_markers_checks_and_handouts_agree():
+    """Every task has a solution block, graded checks and a handout; every tag used is in the catalog."""
     blocks = find_blocks(ROOT)
     marked = {b.tag for bs in blocks.values() for b in bs}
     assert marked <= set(catalog.TASKS), f"tags missing from the catalog: {marked - set(catalog.TASKS)}"
-    tests_root = ROOT / 'tests'
     for a in catalog.ASSIGNMENTS:
         assert (ROOT / a.handout).is_file(), f"missing handout {a.handout}"
-        specs = [s for f in graded_test_files(tests_root, a.number) for s in scan_tests(tests_root / f, f, a.number)]
+        specs = list_checks(ROOT / 'tests' / 'assignments', a.number)
+        assert not [s.problem for s in specs if s.problem]
         for t in a.tasks:
             assert t.tag in marked, f"task {t.tag} has no solution block"
-            assert any(s.task == t.tag for s in specs), f"task {t.tag} has no graded test"
-        assert all(s.task in catalog.TASKS for s in specs), [s.name for s in specs if s.task not in catalog.TASKS]
-
-
-def test_gradescope_autograder_grades_only_the_task_files(clean, tmp_path):
-    """The autograder folder, run as Gradescope would (paths moved into tmp_path): a submission's
-    solved task file earns full marks, and its tampered gradcheck.py is ignored."""
-    from minigrad.assign.gradescope import write_autograder
-    root = tmp_path / 'autograder'
-    write_autograder(ROOT, root / 'source', '2')
-    assert (root / 'source' / 'tests' / 'assignments' / 'hidden').is_dir()
-    assert not (root / 'source' / 'student' / 'tests' / 'assignments' / 'hidden').exists()
-    upload = root / 'submission' / 'my-repo' / 'minigrad'
-    (upload / 'ops').mkdir(parents=True)
-    shutil.copyfile(clean / 'minigrad' / 'ops' / 'reference.py', upload / 'ops' / 'reference.py')
-    (upload / 'gradcheck.py').write_text('def gradcheck(*a, **k):\n    return True\n')
-    script = (root / 'source' / 'run_autograder').read_text().replace('/autograder', str(root))
-    done = subprocess.run(['bash', '-c', script], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    results = json.loads((root / 'results' / 'results.json').read_text())
-    assert results['score'] == results['max_score'] == 12, done.stdout
-    assert 'def gradcheck(*a' not in (root / 'work' / 'minigrad' / 'gradcheck.py').read_text()
+            assert any(s.task == t.tag for s in specs), f"task {t.tag} has no graded check"
+        assert all(set(s.needs) <= set(catalog.TASKS) for s in specs)

@@ -39,7 +39,6 @@ def _forward(x, w, b=None, **options):
 
 # ------------------------------------------------------------------ a2_conv_forward
 @pytest.mark.a2_conv_forward
-@pytest.mark.points(2)
 def test_conv_forward_values():
     """2 -> 3 channels, 3x3 kernel, stride 2, padding 1, with bias (values computed with PyTorch)."""
     x = (np.arange(50) % 7 - 3).reshape(1, 2, 5, 5)
@@ -90,7 +89,6 @@ CASES = [dict(stride=1, padding=1), dict(stride=2, padding=0), dict(stride=1, pa
 
 
 @pytest.mark.a2_conv_backward
-@pytest.mark.points(2)
 def test_conv_backward_input(rng):
     """dL/dx only (the weight is a constant), for stride 1 / stride 2 / dilation 2."""
     for options in CASES:
@@ -99,7 +97,6 @@ def test_conv_backward_input(rng):
 
 
 @pytest.mark.a2_conv_backward
-@pytest.mark.points(2)
 def test_conv_backward_weight(rng):
     """dL/dweight only (the input is a constant), for stride 1 / stride 2 / dilation 2."""
     for options in CASES:

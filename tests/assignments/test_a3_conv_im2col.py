@@ -45,7 +45,6 @@ def _out_hw(shape, kernel, stride, dilation):
 
 # ------------------------------------------------------------------------ a3_im2col
 @pytest.mark.a3_im2col
-@pytest.mark.points(2)
 def test_windows_elements(rng):
     """windows(xpad, ...)[c, i, j, n, h, w] == xpad[n, c, s*h + d*i, s*w + d*j] for three geometries."""
     xpad = rng.standard_normal((2, 3, 7, 8))
@@ -79,7 +78,6 @@ def test_col2im_counts_overlaps():
 
 
 @pytest.mark.a3_col2im
-@pytest.mark.points(2)
 def test_col2im_is_the_adjoint_of_im2col(rng):
     """<im2col(x), D> == <x, col2im(D)> for every geometry: col2im is im2col's transpose."""
     for kernel, stride, dilation in GEOMETRIES:
@@ -96,7 +94,6 @@ def test_col2im_is_the_adjoint_of_im2col(rng):
 
 # --------------------------------------------------------------------- a3_conv_gemm
 @pytest.mark.a3_conv_gemm
-@pytest.mark.points(2)
 def test_conv2d_forward_values():
     """F.conv2d, stride 2, padding 1, bias, for a batch of 2: x and -x (values from PyTorch)."""
     x = np.concatenate([X1, -X1])
@@ -120,7 +117,6 @@ def test_conv2d_forward_groups_dilation():
 
 
 @pytest.mark.a3_conv_gemm
-@pytest.mark.points(2)
 def test_conv2d_backward(rng):
     """Gradients of x, weight and bias: stride 1 (the 'full' path) and stride 2 with groups (col2im)."""
     for stride, groups in ((1, 1), (2, 2)):

@@ -35,7 +35,6 @@ def _arr(values, dtype=np.float64):
 
 # ---------------------------------------------------------------- a4_conv_transpose
 @pytest.mark.a4_conv_transpose
-@pytest.mark.points(2)
 def test_conv_transpose_values():
     """2 -> 2 channels, 3x3 kernel, stride 2, padding 1, output_padding 1, bias (values from PyTorch)."""
     x = (np.arange(8) % 5 - 2).reshape(1, 2, 2, 2)
@@ -65,7 +64,6 @@ TRANSPOSE_CASES = [dict(stride=2, padding=1, output_padding=1), dict(stride=1, p
 
 
 @pytest.mark.a4_conv_transpose_backward
-@pytest.mark.points(2)
 def test_conv_transpose_backward_input(rng):
     """dL/dx only, for stride 2 with output_padding / stride 1 / dilation 2."""
     for options in TRANSPOSE_CASES:
@@ -74,7 +72,6 @@ def test_conv_transpose_backward_input(rng):
 
 
 @pytest.mark.a4_conv_transpose_backward
-@pytest.mark.points(2)
 def test_conv_transpose_backward_weight(rng):
     """dL/dweight only, same cases."""
     for options in TRANSPOSE_CASES:
@@ -98,7 +95,6 @@ UNPOOLED = np.array([[[[0., 5., 0., 0.], [0., 0., 8., 0.], [0., 0., 0., 0.], [7.
 
 
 @pytest.mark.a4_max_unpool
-@pytest.mark.points(2)
 def test_max_unpool_after_max_pool(rng):
     """max_pool2d then max_unpool2d keeps each window's maximum where it was, zeros elsewhere."""
     y = F.max_unpool2d(mg.tensor(POOLED), mg.tensor(INDICES), 2)
@@ -119,7 +115,6 @@ def test_max_unpool_loop_version():
 
 # ----------------------------------------------------------- a4_max_unpool_backward
 @pytest.mark.a4_max_unpool_backward
-@pytest.mark.points(2)
 def test_max_unpool_backward(rng):
     """Gradient of max_unpool2d with respect to its input (indices from a real max-pool)."""
     pooled, idx = F.max_pool2d(mg.tensor(rng.standard_normal((2, 2, 6, 6))), 2, return_indices=True)

@@ -43,7 +43,6 @@ def test_unet_valid_padding_crops(rng):
 
 
 @pytest.mark.a5_unet_forward
-@pytest.mark.points(2)
 def test_unet_skip_connection(rng):
     """Silence the up-sampling path: the output is head(decoder[0](cat[copy of level 0, zeros]))."""
     model = UNet(2, 3, depth=2, base_width=4)
@@ -88,7 +87,6 @@ def test_recurrence_conv_stack():
 
 
 @pytest.mark.a5_receptive_field
-@pytest.mark.points(2)
 def test_recurrence_unet_contracting_path():
     """The contracting path of a depth-2 U-Net: two 3x3 convs per level, 2x2 max-pools between."""
     rows = recurrence('conv3x3*2,pool2,conv3x3*2,pool2,conv3x3*2')

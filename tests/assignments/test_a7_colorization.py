@@ -20,7 +20,6 @@ def _ab(values):
 
 # ------------------------------------------------------------------- a7_soft_encode
 @pytest.mark.a7_soft_encode
-@pytest.mark.points(2)
 def test_soft_encode_toy_values():
     """ab = (2, 1), k = 2, sigma = 5: squared distances 5 and 65 to the two nearest bins,
     weights exp(-5/50) and exp(-65/50) normalised -> 0.7685, 0.2315; the far bins get 0."""
@@ -48,7 +47,6 @@ def test_soft_encode_far_from_every_bin():
 
 # --------------------------------------------------------------------- a7_rebalance
 @pytest.mark.a7_rebalance
-@pytest.mark.points(2)
 def test_rebalance_weights_values():
     """p = (0.5, 0.3, 0.2, 0), lambda = 0.5: w proportional to 1 / (0.5 p + 0.5/4), scaled so E_p[w] = 1."""
     p = np.array([0.5, 0.3, 0.2, 0.0])
