@@ -29,7 +29,7 @@ import warnings
 from .. import gan
 from .. import random as _random
 from ..backend import to_numpy
-from ..creation import ones_like, zeros_like
+from ..creation import ones_like, stack, zeros_like
 from ..function import no_grad
 from ..io import load, save
 from ..ops.loss import binary_cross_entropy_with_logits, l1_loss
@@ -38,8 +38,18 @@ from ..tensor import Tensor
 from ..train import iterate_batches, progress_bar, set_requires_grad, split_batch
 
 
-def _to_float(t):
-    return float(t.item())
+def _logged(t):
+    """A scalar loss kept on its device for the log: read off with the rest of the step's numbers."""
+    return t.detach()
+
+
+def _read_log(entry):
+    """Replace the step's device scalars by floats in one device->host transfer, not one per number."""
+    keys = [k for k, v in entry.items() if isinstance(v, Tensor)]
+    if keys:
+        values = stack([entry[k].reshape(()) for k in keys]).numpy()
+        entry.update({k: float(v) for k, v in zip(keys, values)})
+    return entry
 
 
 class Pix2PixTrainer:
@@ -106,11 +116,11 @@ class Pix2PixTrainer:
             self.opt_D.step()
             # END SOLUTION
             with no_grad():
-                entry['loss_D'] = _to_float(loss_D)
-                entry['loss_D_real'] = _to_float(binary_cross_entropy_with_logits(d_real, ones_like(d_real)))
-                entry['loss_D_fake'] = _to_float(binary_cross_entropy_with_logits(d_fake, zeros_like(d_fake)))
-                entry['D_real'] = _to_float(d_real.sigmoid().mean())
-                entry['D_fake'] = _to_float(d_fake.sigmoid().mean())
+                entry['loss_D'] = _logged(loss_D)
+                entry['loss_D_real'] = _logged(binary_cross_entropy_with_logits(d_real, ones_like(d_real)))
+                entry['loss_D_fake'] = _logged(binary_cross_entropy_with_logits(d_fake, zeros_like(d_fake)))
+                entry['D_real'] = _logged(d_real.sigmoid().mean())
+                entry['D_fake'] = _logged(d_fake.sigmoid().mean())
 
         # BEGIN SOLUTION a6_train_step
         # BEGIN PROMPT
@@ -127,14 +137,15 @@ class Pix2PixTrainer:
             set_requires_grad(self.D, False)              # D is a fixed loss function here
             parts = gan.pix2pix_generator_loss(self.D(x, fake), fake, y, self.lambda_l1, self.gan_mode)
             loss_G, loss_l1 = parts.total, parts.l1
-            entry['loss_G_GAN'] = _to_float(parts.gan)
+            entry['loss_G_GAN'] = _logged(parts.gan)
         loss_G.backward()
         self.opt_G.step()
         set_requires_grad(self.D, True)
         # END SOLUTION
-        entry['loss_G_L1'] = _to_float(loss_l1)
-        entry['loss_G'] = _to_float(loss_G)
+        entry['loss_G_L1'] = _logged(loss_l1)
+        entry['loss_G'] = _logged(loss_G)
         entry['lr'] = float(self.opt_G.param_groups[0]['lr'])
+        _read_log(entry)
         self.step_count += 1
         self.log.append(entry)
         return entry
