@@ -21,8 +21,9 @@ texture of the right kind — which costs L1 error, since it rarely matches the 
    (>= 0.5 ×), >= 70 % at the labelled orientation, >= 40 % of its detail at the stripe
    frequency; its L1 error is >= 1.1 × L1 alone's (the lecture's price: the L1 optimum is
    the blur); the trained D scores L1's flat outputs as fake (P(real) lower than on the
-   real pairs by >= 0.2).  G has no dropout here (no noise input): the cGAN commits to a
-   phase per position, so its phases spread less than the data's (recorded, not claimed).
+   real pairs by >= 0.2).  G has no dropout here, so no noise input: which phase it draws
+   is decided by the label map and the position; how widely its phases spread compared
+   with the data's is recorded, not claimed.
 2. The PatchGAN's receptive field from ``minigrad.calc`` is exactly the patch of input pixels
    one output logit depends on (the support of ∂D[i, j]/∂(x, y)).
 3. Full mode only: the procedural facades and edges -> photos at 64x64 (λ = 100, the paper's
@@ -95,8 +96,8 @@ def run(quick=False, seed=0):
                      '(the L1 optimum is the blur)',
                      margin=cgan['region_l1'] / l1['region_l1'] - 1.1, l1_error_cgan=cgan['region_l1'],
                      l1_error_l1only=l1['region_l1'], median_prediction=references['flat (the L1 optimum)']['region_l1'])
-        print(f"  (phase spread 1 − |mean e^iφ|: data {references['truth']['phase_spread']:.2f}, "
-              f"cGAN {cgan['phase_spread']:.2f}: G has no noise input, it picks a phase per position)")
+        print(f"  (phase spread 1 − |mean e^iφ| over the test rectangles, recorded: data "
+              f"{references['truth']['phase_spread']:.2f}, cGAN {cgan['phase_spread']:.2f})")
 
         lesson.slide("arg min_G max_D E[log D(x, G(x)) + log(1 − D(x, y))]")
         D = models['cGAN + L1']['D']
