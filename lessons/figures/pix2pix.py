@@ -164,8 +164,8 @@ def real_samples(lesson, task, x, y, outs, numbers, rows=(0, 1, 2, 3)):
     axes[0, 0].set_title('input', fontsize=9)
     axes[0, 3].set_title('ground truth', fontsize=9)
     fig.suptitle(f'{task}: held-out examples 0-{len(rows) - 1} (R: Laplacian energy / truth\'s; top band: power '
-                 f'at |k| >= 3S/8 / truth\'s,\nwhere a checkerboard shows; a short run: compare, do not '
-                 f'expect facades)', fontsize=9)
+                 f'at |k| >= 3S/8 / truth\'s,\nwhere a checkerboard shows).  A short run on real data: neither model '
+                 f'reproduces the scenes; numbers recorded, not claimed', fontsize=9)
     fig.tight_layout()
     lesson.figure(fig, f'{task}_samples.png')
 

@@ -68,9 +68,9 @@ def test_l06_pix2pix_quick(run_quick):
     refs = r['reference_scores']
     assert l1['stripe_energy'] < 0.2 and gan['stripe_energy'] >= 0.5
     assert gan['orientation'] >= 0.7 and gan['right_kind'] >= 0.4 > l1['right_kind']
-    # L1 alone lands near the median's error; the cGAN pays >= 10 % more.
+    # L1 alone lands near the median's error; the cGAN pays >= 5 % more.
     assert abs(l1['region_l1'] - refs['flat (the L1 optimum)']['region_l1']) < 0.06
-    assert gan['region_l1'] >= 1.1 * l1['region_l1']
+    assert gan['region_l1'] >= 1.05 * l1['region_l1']
     # The Laplacian energy rewards a checkerboard; the stripe measures do not.
     assert refs['checkerboard']['laplacian_R'] > 4 and refs['checkerboard']['right_kind'] < 0.01
     assert r['stripes_D']['real'] - r['stripes_D']['L1 only'] >= 0.2
