@@ -26,8 +26,8 @@ you send details forward?  You copy the activations forward" — U-Net):
     > 0.05 in full mode, > 0.02 in quick mode).
   * Pixel accuracy hides most of this: its gap is smaller than the boundary gap, because
     most pixels are easy background far from any edge.
-Quick mode records the mean-IoU and pixel-vs-boundary claims without asserting them
-(512 steps are too few for their margins to hold on every seed); full mode asserts all.
+Quick mode records the mean-IoU claim without asserting it (after 512 steps the U-Net's
+lead in mean IoU is too close to its bound on some seeds); full mode asserts all.
 
 The U-Net has slightly more weights (its decoder convs read 2x the channels); the
 number of each is recorded in results.json.  ``seed`` draws the training and held-out
@@ -93,7 +93,7 @@ def run(quick=False, seed=0):
         lesson.claim(f'U-Net beats the encoder-decoder on held-out boundary accuracy by more than {bound}',
                      margin=d_bnd - bound, unet=un['boundary_accuracy'], encoder_decoder=ed['boundary_accuracy'])
         lesson.claim('the pixel-accuracy gap is smaller than the boundary-accuracy gap',
-                     margin=d_bnd - d_acc, asserted=not quick, pixel_accuracy_gap=d_acc, boundary_gap=d_bnd)
+                     margin=d_bnd - d_acc, pixel_accuracy_gap=d_acc, boundary_gap=d_bnd)
 
         rows = showcase_rows(truth, ring=k - 1)
         lesson.figure(figures.predictions(test_images, truth, preds, class_names, rows, NAMES,

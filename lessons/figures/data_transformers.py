@@ -32,7 +32,7 @@ def relu_1d():
     axes[0].plot(x, 1.5 * x - 0.5)
     axes[0].set_title('linear: y = 1.5x - 0.5')
     for (w, c), h in zip(units, hidden):
-        axes[1].plot(x, h, label=f'ReLU({w:g}x {c:+g})')
+        axes[1].plot(x, h, label=f'ReLU({w:g}x{c:+g})')
     axes[1].legend(fontsize=8)
     axes[1].set_title('three ReLU(w x + c) units')
     axes[2].plot(x, hidden.T @ np.array([1.0, 0.8, -1.2]))
