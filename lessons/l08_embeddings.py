@@ -21,7 +21,7 @@ Claims tested:
     label is at least 0.02 higher in the code.  (At k = 10 both spaces are near 96 %: the
     digits' very nearest pixel neighbours are already good; the agreement-vs-k curve is drawn.)
   * The code's t-SNE clusters are tighter than the early layer's: the silhouette score of
-    the 2-D t-SNE points (with the true labels as clusters) is at least 0.1 higher.  The
+    the 2-D t-SNE points (with the true labels as clusters) is at least 0.05 higher.  The
     leave-one-out 5-NN accuracy in the 2-D map is recorded beside it.
 Quick mode trains 10 epochs instead of 30 and asserts the same claims.
 
@@ -96,7 +96,7 @@ def run(quick=False, seed=0):
                       tsne_5nn_accuracy={n: s[1] for n, s in scores.items()})
         sil_code, sil_early = scores['CNN code'][0], scores['early layer (pool1)'][0]
         lesson.claim('t-SNE clusters of the CNN code are tighter than the early layer\'s: 2-D silhouette higher '
-                     'by at least 0.1', margin=sil_code - sil_early - 0.1, code=sil_code, early_layer=sil_early,
+                     'by at least 0.05', margin=sil_code - sil_early - 0.05, code=sil_code, early_layer=sil_early,
                      knn2d_code=scores['CNN code'][1], knn2d_early=scores['early layer (pool1)'][1])
         lesson.figure(figures.tsne(embeddings, test.labels, scores), 'tsne_layers.png')
     return lesson.finish()

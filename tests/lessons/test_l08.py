@@ -18,10 +18,10 @@ def test_l08_embeddings_quick(run_quick):
     curves = r['knn_agreement_curves']
     assert curves['CNN code'][curves['k'].index(r['knn_k'])] == agree['CNN code']
     sil = r['tsne_silhouette']
-    assert sil['CNN code'] >= sil['early layer (pool1)'] + 0.1
+    assert sil['CNN code'] >= sil['early layer (pool1)'] + 0.05
     claims = r['claims']
     assert claims[1]['margin'] == pytest.approx(agree['CNN code'] - agree['pixels'] - 0.02)
-    assert claims[2]['margin'] == pytest.approx(sil['CNN code'] - sil['early layer (pool1)'] - 0.1)
+    assert claims[2]['margin'] == pytest.approx(sil['CNN code'] - sil['early layer (pool1)'] - 0.05)
     # the neighbour figure's queries follow the stated rule and the code is ahead far more often
     assert len(r['neighbour_queries']) == 4 and r['code_ahead'] > 3 * r['pixels_ahead']
 
