@@ -6,15 +6,18 @@ its dense layers are written as convolutions.
 
 Claims tested:
   * "Pooling → Unpooling": max-unpooling puts each maximum back where it came from
-    (zeros elsewhere), so pooling the unpooled map gives the pooled map again.
+    (zeros elsewhere), so pooling the unpooled map gives the pooled map again (exactly).
   * "Convolution → Transpose convolution": the transpose conv is the adjoint of the conv
-    with the same weights, ⟨conv(x), y⟩ = ⟨x, conv_transpose(y)⟩; with kernel 3 and stride 2
-    its windows overlap unevenly (a checkerboard), with kernel 4 and stride 2 evenly.
+    with the same weights, ⟨conv(x), y⟩ = ⟨x, conv_transpose(y)⟩ to a relative 1e-4;
+    with kernel 3 and stride 2 its windows overlap unevenly (interior counts differ by
+    at least 2x: a checkerboard), with kernel 4 and stride 2 evenly.
   * "Recall that we can rewrite any vector-vector operation via 1x1 convolutions": a
-    classifier's dense layers rewritten as convolutions give the same logits on the
-    original size and a map of logits on a larger input.
+    classifier's dense layers rewritten as convolutions give the same logits (to 1e-5) on
+    the original size, and a 13x13 map of logits on a 64x64 input.
 
-Measured (2 CPU cores, NumPy backend): full mode ~4 s, quick mode ~1 s.
+``seed`` draws the photo crop, the random tensors of the adjoint test and the
+classifier's weights.  Every claim is exact or a float32 round-off bound, so quick and
+full mode assert all of them.
 """
 import numpy as np
 
@@ -22,66 +25,95 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import nn
 from lessons.common import Lesson
+from lessons.figures import down_and_up as figures
+
+POOL = 4  # the pooling window (and stride) of the unpooling demo
 
 
-def photo(size):
-    """A grey crop of scikit-image's astronaut photograph (ships inside the wheel)."""
-    from skimage import color, data, transform
-    grey = color.rgb2gray(data.astronaut())[30:330, 110:410]
-    return transform.resize(grey, (size, size), anti_aliasing=True).astype(np.float32)
+def run(quick=False, seed=0):
+    lesson = Lesson('l03_down_and_up', quick, seed)
+    rng = np.random.default_rng(seed)
+    mg.manual_seed(seed)
 
-
-def pooling_figure(lesson, image):
+    lesson.slide('Now: Unpooling')
+    image = photo(128 if quick else 256, rng)
     x = mg.tensor(image[None, None])
-    pooled, indices = F.max_pool2d(x, 4, return_indices=True)
-    unpooled = F.max_unpool2d(pooled, indices, 4)
-    nearest = F.interpolate(pooled, scale_factor=4, mode='nearest')
-    bilinear = F.interpolate(pooled, scale_factor=4, mode='bilinear', align_corners=False)
-    again = F.max_pool2d(unpooled, 4)
-    same = float(np.abs(again.numpy() - pooled.numpy()).max())
-    kept = unpooled.numpy()[0, 0]
-    where = kept != 0
-    exact = bool(np.all(kept[where] == image[where]))
+    pooled, indices = F.max_pool2d(x, POOL, return_indices=True)
+    unpooled = F.max_unpool2d(pooled, indices, POOL)
+    maps = {'input': image, f'max-pool {POOL}x{POOL}': pooled.numpy()[0, 0],
+            'max-unpool (maxima put back)': unpooled.numpy()[0, 0],
+            f'nearest x{POOL}': F.interpolate(pooled, scale_factor=POOL, mode='nearest').numpy()[0, 0],
+            f'bilinear x{POOL}': F.interpolate(pooled, scale_factor=POOL, mode='bilinear',
+                                                align_corners=False).numpy()[0, 0]}
+    again = F.max_pool2d(unpooled, POOL).numpy()
+    kept = maps['max-unpool (maxima put back)'].ravel()
+    picked = indices.numpy().ravel()                     # flat positions of the maxima in the input
+    same = float(np.abs(again - pooled.numpy()).max())
+    lesson.claim('max_pool(max_unpool(max_pool(x))) == max_pool(x) (exact)', same == 0.0,
+                 max_difference=same)
+    elsewhere = np.delete(kept, picked)
+    exact = bool(np.array_equal(kept[picked], image.ravel()[picked]) and not elsewhere.any())
+    lesson.claim('unpooled values sit exactly where the maxima came from, zeros elsewhere (exact)', exact,
+                 maxima=int(picked.size), nonzero_elsewhere=int(np.count_nonzero(elsewhere)))
+    lesson.figure(figures.pooling(maps, indices.numpy()[0, 0], POOL), 'pool_unpool_upsample.png')
 
-    import matplotlib.pyplot as plt
-    panels = [(image, 'input'), (pooled.numpy()[0, 0], 'max-pool 4x4'),
-              (kept, 'max-unpool (maxima put back)'), (nearest.numpy()[0, 0], 'nearest x4'),
-              (bilinear.numpy()[0, 0], 'bilinear x4')]
-    fig, axes = plt.subplots(1, 5, figsize=(19, 4.2), constrained_layout=True)
-    for ax, (img, title) in zip(axes, panels):
-        ax.imshow(img, cmap='gray', vmin=0, vmax=1)
-        ax.set_title(f'{title}\n{img.shape[0]}x{img.shape[1]}')
-        ax.set_xlabel('x (pixels)')
-        ax.set_ylabel('y (pixels)')
-    lesson.figure(fig, 'pool_unpool_upsample.png')
-    return same, exact
-
-
-def transpose_conv_figure(lesson):
-    rng = np.random.default_rng(0)
+    lesson.slide('Convolution → “Transpose Convolution”')
     w = mg.tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32))
     x = mg.tensor(rng.standard_normal((1, 3, 9, 9)).astype(np.float32))
     y = mg.tensor(rng.standard_normal((1, 4, 4, 4)).astype(np.float32))
     lhs = float((F.conv2d(x, w, stride=2) * y).sum().item())
     rhs = float((x * F.conv_transpose2d(y, w, stride=2)).sum().item())
+    relative = abs(lhs - rhs) / max(1.0, abs(lhs))
+    lesson.claim('<conv(x), y> == <x, conv_transpose(y)> to a relative 1e-4 (transpose conv is the '
+                 'adjoint; margin in decades below the bound)', margin=np.log10(1e-4 / max(relative, 1e-12)),
+                 lhs=lhs, rhs=rhs)
+    overlaps = {k: transpose_overlap(k) for k in (3, 4)}
+    inner = {k: o[2:-2, 2:-2] for k, o in overlaps.items()}
+    spread = {k: float(inner[k].max() / inner[k].min()) for k in inner}
+    lesson.record(adjoint_lhs=lhs, adjoint_rhs=rhs, overlap_k3=[inner[3].min(), inner[3].max()],
+                  overlap_k4=[inner[4].min(), inner[4].max()])
+    lesson.claim('kernel 3, stride 2: uneven overlap, the interior max/min count ratio is at least 2 '
+                 '(a checkerboard)', margin=spread[3] - 2, interior_min=inner[3].min(),
+                 interior_max=inner[3].max())
+    lesson.claim('kernel 4, stride 2: even overlap (every interior pixel gets the same count, exact)',
+                 spread[4] == 1.0, interior_min=inner[4].min(), interior_max=inner[4].max())
+    lesson.figure(figures.checkerboard(overlaps), 'transpose_conv_checkerboard.png')
 
-    import matplotlib.pyplot as plt
+    lesson.slide('Recall that we can rewrite any vector-vector operations via 1x1 convolutions')
+    model = SmallClassifier()
+    fcn = convolutionalize(model)
+    x = mg.randn(2, 1, 16, 16)
+    with mg.no_grad():
+        vec = model(x).numpy()
+        as_map = fcn(x).numpy()
+    diff = float(np.abs(as_map[:, :, 0, 0] - vec).max())
+    lesson.claim('dense layers as convolutions give the same logits on the original size, to 1e-5 '
+                 '(margin in decades below the bound)', as_map.shape[2:] == (1, 1) and diff < 1e-5,
+                 margin=np.log10(1e-5 / max(diff, 1e-12)), max_difference=diff)
+
+    lesson.slide('What if we make the input bigger?')
+    with mg.no_grad():
+        big = fcn(mg.randn(1, 1, 64, 64)).numpy()
+    lesson.record(classifier_output=list(vec.shape), fcn_output_on_16=list(as_map.shape),
+                  fcn_output_on_64=list(big.shape))
+    lesson.claim('on a 64x64 input the same weights give a 13x13 map of logits (exact)',
+                 big.shape[2:] == (13, 13), shape=list(big.shape))
+    return lesson.finish()
+
+
+def photo(size, rng):
+    """A grey crop (at a random place near the face) of scikit-image's astronaut photograph."""
+    from skimage import color, data, transform
+    top, left = rng.integers(0, 60, 2)
+    grey = color.rgb2gray(data.astronaut())[top:top + 300, 80 + left:380 + left]
+    return transform.resize(grey, (size, size), anti_aliasing=True).astype(np.float32)
+
+
+def transpose_overlap(k):
+    """How many k x k windows of a stride-2 transpose conv land on each output pixel (all-ones in and weights)."""
+    pad = (k - 2) // 2 if k % 2 == 0 else 1
     ones = mg.ones(1, 1, 8, 8)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), constrained_layout=True)
-    uniformity = {}
-    for ax, k in zip(axes, (3, 4)):
-        pad = (k - 2) // 2 if k % 2 == 0 else 1
-        out = F.conv_transpose2d(ones, mg.ones(1, 1, k, k), stride=2, padding=pad).numpy()[0, 0]
-        inner = out[2:-2, 2:-2]
-        uniformity[k] = (float(inner.min()), float(inner.max()))
-        im = ax.imshow(out, cmap='magma')
-        ax.set_title(f'transpose conv k={k}, stride 2 on all-ones\ninterior min {inner.min():.0f}, '
-                     f'max {inner.max():.0f}')
-        ax.set_xlabel('x (pixels)')
-        ax.set_ylabel('y (pixels)')
-        fig.colorbar(im, ax=ax, fraction=0.046)
-    lesson.figure(fig, 'transpose_conv_checkerboard.png')
-    return lhs, rhs, uniformity
+    return F.conv_transpose2d(ones, mg.ones(1, 1, k, k), stride=2, padding=pad).numpy()[0, 0]
 
 
 class SmallClassifier(nn.Module):
@@ -114,38 +146,6 @@ def convolutionalize(model):
     conv2.weight.data = model.fc2.weight.data.reshape(model.fc2.out_features, 32, 1, 1)
     conv2.bias.data = model.fc2.bias.data
     return nn.Sequential(model.features, conv1, nn.ReLU(), conv2)
-
-
-def run(quick=False, seed=0):
-    lesson = Lesson('l03_down_and_up', quick, seed)
-    mg.manual_seed(0)
-    same, exact = pooling_figure(lesson, photo(128 if quick else 256))
-    lesson.claim('max_pool(max_unpool(max_pool(x))) == max_pool(x)', same == 0.0, max_difference=same)
-    lesson.claim('unpooled values sit exactly where the maxima came from', exact)
-
-    lhs, rhs, uniformity = transpose_conv_figure(lesson)
-    lesson.record(adjoint_lhs=lhs, adjoint_rhs=rhs, overlap_k3=uniformity[3], overlap_k4=uniformity[4])
-    lesson.claim('<conv(x), y> == <x, conv_transpose(y)> (transpose conv is the adjoint)',
-                 abs(lhs - rhs) <= 1e-4 * max(1.0, abs(lhs)), lhs=lhs, rhs=rhs)
-    lesson.claim('kernel 3, stride 2: uneven overlap (checkerboard)', uniformity[3][0] != uniformity[3][1],
-                 interior_min=uniformity[3][0], interior_max=uniformity[3][1])
-    lesson.claim('kernel 4, stride 2: even overlap', uniformity[4][0] == uniformity[4][1])
-
-    model = SmallClassifier()
-    fcn = convolutionalize(model)
-    x = mg.randn(2, 1, 16, 16)
-    with mg.no_grad():
-        vec = model(x).numpy()
-        as_map = fcn(x).numpy()
-        big = fcn(mg.randn(1, 1, 64, 64)).numpy()
-    diff = float(np.abs(as_map[:, :, 0, 0] - vec).max())
-    lesson.record(classifier_output=list(vec.shape), fcn_output_on_16=list(as_map.shape),
-                  fcn_output_on_64=list(big.shape))
-    lesson.claim('dense layers as convolutions give identical logits on the original size',
-                 diff < 1e-5 and as_map.shape[2:] == (1, 1), max_difference=diff)
-    lesson.claim('on a 64x64 input the same weights give a 13x13 map of logits', big.shape[2:] == (13, 13),
-                 shape=list(big.shape))
-    return lesson.finish()
 
 
 if __name__ == '__main__':
