@@ -60,7 +60,7 @@ def _chroma_vs_temperature(ax, chroma, ideal):
     ax.set_ylabel('mean chroma on test objects (Lab)')
     ax.set_title('chroma vs decoding temperature (cells wholly inside objects)', fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc='lower right')
+    ax.legend(fontsize=7, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=2)  # below: the lines stay visible
 
 
 def _ab_plane(ax, decoded, cells):

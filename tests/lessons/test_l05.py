@@ -71,7 +71,8 @@ def test_l05_colorization_quick(run_quick):
     disc = [ratio[f'T = {T}']['disc'] for T in lesson.TEMPERATURES] + [ratio['mode']['disc']]
     assert disc[0] < 0.6 < ratio['T = 0.38']['disc'] and all(a < b + 1e-3 for a, b in zip(disc, disc[1:]))
     assert 0.85 < ratio['mode']['disc'] <= np.hypot(40, 20) / 45 + 1e-6
-    assert c['disc_colours_mode']['red'] > 0.8 > 0.6 > c['disc_colours_truth']['red'] - 0.15
+    # the mode paints nearly every disc red, the likeliest colour; the truth has 60 % red discs
+    assert c['disc_colours_mode']['red'] > 0.8 and abs(c['disc_colours_truth']['red'] - 0.6) < 0.15
     assert sum(c['disc_colours_truth'].values()) == pytest.approx(1)
     assert c['ideal_classifier_disc_chroma']['T = 0.38'] == pytest.approx(38.7, abs=0.1)
     np.testing.assert_allclose(c['palette_mean_ab'], ambiguous.palette_mean(), rtol=1e-6)
@@ -82,8 +83,8 @@ def test_l05_colorization_quick(run_quick):
     assert all(v > 0 for v in p['ab_rmse_held_out'].values())
     assert set(p['held_out']) == {'L2 regression', 'classification', 'ground truth'}
     assert all(claim['margin'] is not None for claim in saved['claims'])
-    assert [claim['asserted'] for claim in saved['claims']] == [True, True, False, True, True, True, True, True,
-                                                                False, False, False]
+    # the photo comparisons are recorded, never asserted: the seed decides them at these sizes
+    assert [claim['asserted'] for claim in saved['claims']] == [True, True, False] + [True] * 5 + [False] * 3
     assert saved['slides'][0] == "Regressing to pixel values doesn't work 😞"
     assert set(saved['figures']) == {'ambiguous_colours.png', 'ab_bins_prior_weights.png',
                                      'photo_colorizations.png', 'photo_losses_and_temperature.png'}
