@@ -78,7 +78,7 @@ def _ab_plane(ax, decoded, cells):
         ax.annotate(f'{name} p = {p}', (a, b), textcoords='offset points', xytext=(8, -14), fontsize=8)
     a, b = ambiguous.palette_mean()
     ax.scatter([a], [b], s=160, marker='X', color=_swatch(a, b), edgecolor='k', zorder=3)
-    ax.annotate("the palette's mean", (a, b), textcoords='offset points', xytext=(8, 6), fontsize=8)
+    ax.annotate("the palette's mean", (a, b), textcoords='offset points', xytext=(8, -12), fontsize=8)
     ax.scatter([0], [0], s=30, marker='x', color='grey')
     lim = ambiguous.CHROMA * 1.25
     ax.set_xlim(-lim, lim)
@@ -88,7 +88,7 @@ def _ab_plane(ax, decoded, cells):
     ax.set_ylabel('b (blue − / yellow +)')
     ax.set_title('predicted ab of test disc cells (discs drawn as the palette, area ∝ p)', fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc='lower left')
+    ax.legend(fontsize=7, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=2)
 
 
 def _swatch(a, b):
