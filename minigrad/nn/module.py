@@ -308,7 +308,7 @@ class Module:
         """Move to ``'cpu'`` / ``'gpu'`` and/or cast floating parameters and buffers to a dtype:
         ``m.to('gpu')``, ``m.to(mg.float64)``, ``m.to('cpu', mg.float32)``.  In place; returns self."""
         for a in args:
-            if isinstance(a, str) and a in backend._BACKEND_OF:
+            if isinstance(a, str) and backend.backend_for_device(a) is not None:
                 device = a
             else:
                 dtype = a

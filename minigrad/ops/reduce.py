@@ -66,25 +66,46 @@ class Mean(Function):
         return xp.broadcast_to(g.astype(grad.dtype, copy=False), ctx.shape)
 
 
+def _extremum_forward(ctx, a, out, axes, keepdims):
+    ctx.save_for_backward(a == out)  # where the extremum is (ties share the gradient)
+    ctx.axes = axes
+    return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+
+def _extremum_backward(ctx, grad):
+    hit, = ctx.saved
+    g = grad.reshape([1 if i in ctx.axes else n for i, n in enumerate(hit.shape)])
+    count = hit.sum(axis=ctx.axes, keepdims=True)
+    return g * hit / count.astype(grad.dtype)
+
+
+def _check_nonempty(a, op):
+    if a.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
+
+
 class Max(Function):
     """z = max_axes a;  dL/da = g at the maxima, split evenly among ties (like torch.amax)."""
 
     @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False, _sign=1):
-        axes = normalize_axis(axis, a.ndim, 'max' if _sign > 0 else 'min')
-        if a.size == 0:
-            raise ValueError(f"{'max' if _sign > 0 else 'min'}: cannot reduce an empty tensor of shape {a.shape}")
-        out = a.max(axis=axes, keepdims=True) if _sign > 0 else a.min(axis=axes, keepdims=True)
-        ctx.save_for_backward(a == out)
-        ctx.axes = axes
-        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+    def forward(ctx, a, axis=None, keepdims=False):
+        axes = normalize_axis(axis, a.ndim, 'max')
+        _check_nonempty(a, 'max')
+        return _extremum_forward(ctx, a, a.max(axis=axes, keepdims=True), axes, keepdims)
+
+    backward = staticmethod(_extremum_backward)
+
+
+class Min(Function):
+    """z = min_axes a;  dL/da = g at the minima, split evenly among ties (like torch.amin)."""
 
     @staticmethod
-    def backward(ctx, grad):
-        hit, = ctx.saved
-        g = grad.reshape([1 if i in ctx.axes else n for i, n in enumerate(hit.shape)])
-        count = hit.sum(axis=ctx.axes, keepdims=True)
-        return g * hit / count.astype(grad.dtype)
+    def forward(ctx, a, axis=None, keepdims=False):
+        axes = normalize_axis(axis, a.ndim, 'min')
+        _check_nonempty(a, 'min')
+        return _extremum_forward(ctx, a, a.min(axis=axes, keepdims=True), axes, keepdims)
+
+    backward = staticmethod(_extremum_backward)
 
 
 class Var(Function):
