@@ -15,4 +15,4 @@ from .tensor import Tensor
 __version__ = '0.1.0'
 
 from . import functional, nn, optim  # noqa: E402  (after the core: they build on it)
-from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
+from .recompute import checkpoint, checkpoint_module, checkpoint_sequential  # noqa: E402

@@ -32,6 +32,7 @@ def circular_pad(x, pad):
 
 class _ConvNd(Module):
     """Shared constructor, init and printing of Conv2d / ConvTranspose2d."""
+    init_role = 'weight'  # what nn.init.init_weights re-initialises
 
     def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device, dtype):
