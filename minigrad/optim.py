@@ -33,7 +33,7 @@ import numpy
 
 from . import backend
 from .function import enable_grad, no_grad
-from .io import tensor_of
+from .io import array_of, tensor_of
 from .ops.kernels import kernels_for
 from .tensor import Tensor
 
@@ -45,11 +45,8 @@ def _check(name, value, condition, what):
 
 def _to_array(value, like):
     """A saved state entry as an array on ``like``'s device (floating entries in like's dtype)."""
-    if isinstance(value, Tensor):
-        value = value.data
-    elif hasattr(value, 'detach') and hasattr(value, 'cpu'):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    value = backend.to_device(value if hasattr(value, 'shape') else numpy.asarray(value), backend.device_of(like))
+    array = array_of(value)
+    value = backend.to_device(numpy.asarray(value) if array is None else array, backend.device_of(like))
     dtype = like.dtype if value.dtype.kind == 'f' else value.dtype
     return value.astype(dtype, copy=True)
 
