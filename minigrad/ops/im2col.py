@@ -19,13 +19,20 @@ def pad2d(x, top, bottom, left, right):
     if top == bottom == left == right == 0:
         return x
     xp = get_array_module(x)
-    h, w = x.shape[-2:]
-    x = x[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]  # crop first
-    top, bottom, left, right = (max(v, 0) for v in (top, bottom, left, right))
+    x, (top, bottom, left, right) = crop_negative(x, top, bottom, left, right)
+    if top == bottom == left == right == 0:  # only cropped: a view
+        return x
     h, w = x.shape[-2:]
     out = xp.zeros(x.shape[:-2] + (h + top + bottom, w + left + right), dtype=x.dtype)
     out[..., top:top + h, left:left + w] = x
     return out
+
+
+def crop_negative(x, top, bottom, left, right):
+    """(x cropped by the negative amounts (a view), the amounts left to pad (each ≥ 0))."""
+    h, w = x.shape[-2:]
+    x = x[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]
+    return x, tuple(max(v, 0) for v in (top, bottom, left, right))
 
 
 def windows(xpad, kernel, out_hw, stride, dilation):

@@ -13,7 +13,7 @@ Measurements: docs/performance.md.
 import threading
 
 from ...backend import get_array_module
-from ..im2col import windows
+from ..im2col import crop_negative, windows
 
 # --------------------------------------------------------------------------- scratch memory
 
@@ -59,9 +59,9 @@ def padded(x, top, bottom, left, right):
     if top == bottom == left == right == 0:
         return x
     xp = get_array_module(x)
-    h, w = x.shape[-2:]
-    x = x[..., max(-top, 0):h - max(-bottom, 0), max(-left, 0):w - max(-right, 0)]  # crop first
-    top, bottom, left, right = (max(v, 0) for v in (top, bottom, left, right))
+    x, (top, bottom, left, right) = crop_negative(x, top, bottom, left, right)
+    if top == bottom == left == right == 0:  # only cropped: a view
+        return x
     h, w = x.shape[-2:]
     out = buffer(xp, 'xpad', x.shape[:-2] + (h + top + bottom, w + left + right), x.dtype)
     out[..., :top, :] = 0
