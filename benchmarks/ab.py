@@ -1,6 +1,7 @@
 """A/B: the training-step benchmark of two checkouts, interleaved, as per-pair ratios.
 
 Run:  python -m benchmarks.ab OLD_DIR NEW_DIR [--rounds 4] [--repeats 5] [--models unet classifier]
+                                      [--bench-args='--blas-threads 1 --threads 1']
 
 Each round runs ``python -m benchmarks --only models`` in OLD_DIR, then in NEW_DIR
 (fresh processes, same machine, back to back), and reads their JSON results.
@@ -24,11 +25,11 @@ sys.path.insert(0, os.path.dirname(HERE))
 from benchmarks.common import cpu_info  # noqa: E402
 
 
-def run_once(checkout, repeats, models, env):
+def run_once(checkout, repeats, models, env, extra=()):
     """The 'models' rows of one benchmark run in ``checkout``."""
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, '-m', 'benchmarks', '--only', 'models', '--repeats', str(repeats),
-               '--out', out, '--models', ','.join(models)]
+               '--out', out, '--models', ','.join(models), *extra]
         subprocess.run(cmd, cwd=checkout, env=env, check=True, stdout=subprocess.DEVNULL)
         (path,) = glob.glob(os.path.join(out, '*.json'))
         with open(path, encoding='utf-8') as f:
@@ -47,17 +48,20 @@ def main(argv=None):
     p.add_argument('--rounds', type=int, default=4)
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--models', nargs='+', default=['unet', 'classifier', 'pix2pix_b4'])
+    p.add_argument('--bench-args', default='', help='more arguments for python -m benchmarks')
     p.add_argument('--json', help='write every round here')
     args = p.parse_args(argv)
     env = dict(os.environ, MINIGRAD_NO_PROGRESS='1')
     rounds = []
     for r in range(args.rounds):
-        old, load0, _ = run_once(args.old, args.repeats, args.models, env)
-        new, _, load1 = run_once(args.new, args.repeats, args.models, env)
+        extra = args.bench_args.split()
+        old, load0, _ = run_once(args.old, args.repeats, args.models, env, extra)
+        new, _, load1 = run_once(args.new, args.repeats, args.models, env, extra)
         rounds.append({'old': old, 'new': new, 'load': (load0, load1)})
         print(f"round {r + 1}: " + ', '.join(f"{m} {old[m]['ms']:.0f} -> {new[m]['ms']:.0f} ms" for m in args.models),
               flush=True)
-    print(f"\n{cpu_info()}\nload averages per round: {[x['load'] for x in rounds]}")
+    print(f"\n{cpu_info()}\nbenchmark arguments: {args.bench_args or '(none)'}"
+          f"\nload averages per round: {[x['load'] for x in rounds]}")
     print(f"\n{'model':12s} {'new/old (median, min, max)':32s} {'old x torch':24s} {'new x torch':24s}")
     for m in args.models:
         ratio = spread([x['new'][m]['ms'] / x['old'][m]['ms'] for x in rounds])
