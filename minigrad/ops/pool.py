@@ -34,7 +34,8 @@ class MaxPool2d(Function):
     x (N, C, H, W) -> (y, indices), both (N, C, Ho, Wo); ``indices`` (int64, flat over
     H·W, not differentiable) is returned only with ``return_indices``.  Gradient:
     dx.flat[index[n,c,h,w]] += g[n,c,h,w].  Saved for backward: the kernel's ``argmax``
-    (the int64 indices here; the fast twin keeps the winning tap in one byte).
+    (the int64 indices here; the fast twin keeps the winning tap in one byte), or the
+    returned indices themselves when there are any.
     """
 
     @staticmethod
@@ -42,12 +43,13 @@ class MaxPool2d(Function):
         kernels = kernels_for(get_array_module(x), __name__)
         geometry = (kernel, stride, padding, dilation)
         y, argmax = kernels.maxpool_forward(x, *geometry, out_hw, need_argmax=ctx.requires_grad or return_indices)
-        ctx.save_for_backward(argmax)
         ctx.geometry, ctx.in_shape = geometry, x.shape
         if not return_indices:
+            ctx.save_for_backward(argmax)
             return y
         indices = kernels.maxpool_indices(argmax, *geometry, x.shape[3])
-        ctx.mark_non_differentiable(indices)
+        ctx.save_for_backward(indices)  # every kernel's backward takes the flat indices too: one array
+        ctx.mark_non_differentiable(indices)  # for the caller, a MaxUnpool2d and this backward
         return y, indices
 
     @staticmethod

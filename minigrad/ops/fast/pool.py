@@ -6,7 +6,7 @@ the smallest int type (1 byte up to 127 taps, where torch keeps 8-byte
 indices), found by a loop over the kH·kW taps of elementwise ``maximum``
 (reducing the last two axes of a 6-D view is far slower in NumPy); the flat
 index is rebuilt from it only when asked for (:func:`maxpool_indices`) or in
-backward.  Windows that cannot overlap scatter by plain assignment instead of
+backward (which also accepts the flat indices themselves).  Windows that cannot overlap scatter by plain assignment instead of
 ``add.at``.
 """
 from ...backend import get_array_module
@@ -57,8 +57,10 @@ def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, need_argmax=Tr
 
 def maxpool_indices(argmax, kernel, stride, padding, dilation, in_w):
     """Winning tap t = i·kW + j of each window -> its int64 flat index into the unpadded H·W
-    plane:  (s·h − p + d·i)·W + (s·w − p + d·j)."""
+    plane:  (s·h − p + d·i)·W + (s·w − p + d·j).  Indices (int64) are returned as they are."""
     xp = get_array_module(argmax)
+    if argmax.dtype == xp.int64:  # already flat indices (taps are at most int32)
+        return argmax
     oh, ow = argmax.shape[-2:]
     rows = xp.arange(oh) * stride[0] - padding[0]
     cols = xp.arange(ow) * stride[1] - padding[1]
