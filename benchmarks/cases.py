@@ -28,7 +28,7 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import calc, gan, models
 from minigrad.recompute import checkpoint_module
-from minigrad.function import graph_arrays
+from minigrad.instrument import graph_arrays
 from minigrad.optim import Adam
 from minigrad.train import set_requires_grad
 
