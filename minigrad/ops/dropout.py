@@ -34,8 +34,8 @@ class Dropout(Function):
 
 
 def _kept_scale(keep, scale, dtype):
-    """keep · scale as floats (scale or 0).  A product, not ``xp.where``, which is ~15x
-    slower on a random mask in NumPy; like torch, an inf or NaN input stays NaN where dropped."""
+    """keep · scale as floats (scale or 0).  A product, not ``xp.where`` (far slower on a random
+    mask in NumPy, docs/performance.md); like torch, an inf or NaN input stays NaN where dropped."""
     factor = keep.astype(dtype)
     factor *= dtype.type(scale)
     return factor
