@@ -73,7 +73,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         if q[a] >= s[a] and q[a] >= d[a]:
             raise ValueError(f"{op}: output_padding must be smaller than stride or dilation, got "
                              f"output_padding={output_padding!r}, stride={stride!r}, dilation={dilation!r}")
-    out_hw = tuple(conv_transpose_out_size(size, k, s[a], p[a], d[a], q[a]) for a, (size, k) in enumerate(((h, kh), (w, kw))))
+    out_hw = (conv_transpose_out_size(h, kh, s[0], p[0], d[0], q[0]),
+              conv_transpose_out_size(w, kw, s[1], p[1], d[1], q[1]))
     if min(out_hw) < 1:
         raise ValueError(f"{op}: output size {out_hw} is not positive for input {tuple(input.shape)}, weight "
                          f"{tuple(weight.shape)}, stride={stride!r}, padding={padding!r}")

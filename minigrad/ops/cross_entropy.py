@@ -13,11 +13,10 @@ max subtracted, so logits of ±1e4 stay finite.  The array helpers are shared
 with :mod:`minigrad.ops.loss`; the argument checks and ``cross_entropy`` /
 ``nll_loss`` are in :mod:`minigrad.functional.loss`.
 """
-import numpy
-
 from ..backend import get_array_module
 from ..function import Function
 from .loss import _cast_back, _mean_over
+
 
 class CrossEntropy(Function):
     """Softmax cross entropy over the class axis 1 (axis 0 for an unbatched (C,) input).

@@ -26,8 +26,6 @@ kernels do::
     running_mean ← (1 − momentum)·running_mean + momentum·μ
     running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)   (unbiased)
 """
-import math
-
 from ..backend import get_array_module
 from ..function import Function
 

@@ -6,8 +6,8 @@ the smallest int type (1 byte up to 127 taps, where torch keeps 8-byte
 indices), found by a loop over the kH·kW taps of elementwise ``maximum``
 (reducing the last two axes of a 6-D view is far slower in NumPy); the flat
 index is rebuilt from it only when asked for (:func:`maxpool_indices`) or in
-backward (which also accepts the flat indices themselves).  Windows that cannot overlap scatter by plain assignment instead of
-``add.at``.
+backward (which also accepts the flat indices themselves).  Windows that cannot
+overlap scatter by plain assignment instead of ``add.at``.
 """
 from ...backend import get_array_module
 from ..pool import pad_for_windows, sliding_windows
