@@ -30,58 +30,6 @@ from ..backend import get_array_module
 from ..function import Function
 
 
-def _channel_shape(ndim, channels):
-    shape = [1] * ndim
-    shape[1] = channels
-    return tuple(shape)
-
-
-def _normalize(xp, x, axes, mean, var, eps):
-    """x̂ and 1/√(σ²+ε); ``mean``/``var`` are None to use x's own statistics over ``axes``."""
-    if mean is None:
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)
-    else:
-        centered = x - mean
-    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
-    centered *= invstd  # centered is a fresh array: reuse it for x̂
-    return centered, invstd, mean, var
-
-
-def _affine(xhat, weight, bias, cshape):
-    out = xhat * weight.reshape(cshape) if weight is not None else xhat.copy()
-    if bias is not None:
-        out += bias.reshape(cshape)
-    return out
-
-
-def _update_running(running, value, momentum):
-    """running ← (1 − momentum)·running + momentum·value, in place, keeping running's dtype."""
-    running *= running.dtype.type(1 - momentum)
-    running += (momentum * value).astype(running.dtype, copy=False)
-
-
-def _backward(ctx, grad, stat_axes):
-    """The shared backward; ``stat_axes`` are the axes one statistics group spans."""
-    xhat, invstd, weight = ctx.saved
-    param_axes = tuple(i for i in range(grad.ndim) if i != 1)
-    cshape = _channel_shape(grad.ndim, grad.shape[1])
-    need_x, need_w, need_b = ctx.needs_input_grad
-    dw = (grad * xhat).sum(axis=param_axes) if need_w else None
-    db = grad.sum(axis=param_axes) if need_b else None
-    dx = None
-    if need_x:
-        scale = invstd if weight is None else invstd * weight.reshape(cshape)
-        if ctx.batch_stats:
-            g_mean = grad.mean(axis=stat_axes, keepdims=True)
-            gx_mean = (grad * xhat).mean(axis=stat_axes, keepdims=True)
-            dx = scale * (grad - g_mean - xhat * gx_mean)
-        else:
-            dx = grad * scale
-    return dx, dw, db
-
-
 class BatchNorm(Function):
     """y = γ·(x − μ)/√(σ²+ε) + β with μ, σ² per channel over all axes but 1.
 
@@ -150,3 +98,55 @@ class InstanceNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         return _backward(ctx, grad, tuple(range(2, grad.ndim)))
+
+
+def _channel_shape(ndim, channels):
+    shape = [1] * ndim
+    shape[1] = channels
+    return tuple(shape)
+
+
+def _normalize(xp, x, axes, mean, var, eps):
+    """x̂ and 1/√(σ²+ε); ``mean``/``var`` are None to use x's own statistics over ``axes``."""
+    if mean is None:
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
+    else:
+        centered = x - mean
+    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+    centered *= invstd  # centered is a fresh array: reuse it for x̂
+    return centered, invstd, mean, var
+
+
+def _affine(xhat, weight, bias, cshape):
+    out = xhat * weight.reshape(cshape) if weight is not None else xhat.copy()
+    if bias is not None:
+        out += bias.reshape(cshape)
+    return out
+
+
+def _update_running(running, value, momentum):
+    """running ← (1 − momentum)·running + momentum·value, in place, keeping running's dtype."""
+    running *= running.dtype.type(1 - momentum)
+    running += (momentum * value).astype(running.dtype, copy=False)
+
+
+def _backward(ctx, grad, stat_axes):
+    """The shared backward; ``stat_axes`` are the axes one statistics group spans."""
+    xhat, invstd, weight = ctx.saved
+    param_axes = tuple(i for i in range(grad.ndim) if i != 1)
+    cshape = _channel_shape(grad.ndim, grad.shape[1])
+    need_x, need_w, need_b = ctx.needs_input_grad
+    dw = (grad * xhat).sum(axis=param_axes) if need_w else None
+    db = grad.sum(axis=param_axes) if need_b else None
+    dx = None
+    if need_x:
+        scale = invstd if weight is None else invstd * weight.reshape(cshape)
+        if ctx.batch_stats:
+            g_mean = grad.mean(axis=stat_axes, keepdims=True)
+            gx_mean = (grad * xhat).mean(axis=stat_axes, keepdims=True)
+            dx = scale * (grad - g_mean - xhat * gx_mean)
+        else:
+            dx = grad * scale
+    return dx, dw, db

@@ -6,27 +6,6 @@ from ..backend import get_array_module
 from ..function import Function
 
 
-def normalize_axis(axis, ndim, op):
-    """Return a sorted tuple of non-negative axes; ValueError naming ``op`` if out of range."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % max(ndim, 1))
-    return tuple(sorted(set(out)))
-
-
-def _expand(grad, shape, axes, keepdims):
-    """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
-    if keepdims:
-        return grad
-    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
-    return grad.reshape(kept)
-
-
 class Sum(Function):
     """z = Σ_axes a;  dL/da = g broadcast back over the summed axes."""
 
@@ -41,7 +20,7 @@ class Sum(Function):
         # BEGIN PROMPT
         # grad has the output's shape; return an array of the input's shape ctx.shape.
         # ctx.axes are the summed axes and ctx.keepdims says whether they were kept (size 1);
-        # the helper _expand above may be useful, and so may xp.broadcast_to.
+        # the helper _expand (at the end of this file) may be useful, and so may xp.broadcast_to.
         # END PROMPT
         xp = get_array_module(grad)
         return xp.broadcast_to(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape)
@@ -129,3 +108,24 @@ class Var(Function):
         centered, = ctx.saved
         g = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
         return g * centered * (2.0 / ctx.denom if ctx.denom > 0 else float('nan'))
+
+
+def normalize_axis(axis, ndim, op):
+    """Return a sorted tuple of non-negative axes; ValueError naming ``op`` if out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _expand(grad, shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
+    if keepdims:
+        return grad
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return grad.reshape(kept)
