@@ -182,14 +182,18 @@ class AccumulateGrad:
             t.grad = grad if t.grad is None else t.grad + grad
 
 
+#: id(leaf) -> its AccumulateGrad, while some graph holds that node (which holds the leaf,
+#: so the id cannot be reused meanwhile); the leaf itself keeps no link to it.
+_ACCUMULATORS = weakref.WeakValueDictionary()
+
+
 def _edge(t):
     """The ``(node, output number)`` a gradient for tensor ``t`` flows to."""
     if t._node is not None:
         return t._node, t._output_nr
-    acc = t._accumulator() if t._accumulator is not None else None
-    if acc is None:  # one accumulator per leaf (held by the graph; the leaf keeps a weak link)
-        acc = AccumulateGrad(t)
-        t._accumulator = weakref.ref(acc)
+    acc = _ACCUMULATORS.get(id(t))
+    if acc is None or acc.tensor is not t:  # one accumulator per leaf, shared by every graph using it
+        acc = _ACCUMULATORS[id(t)] = AccumulateGrad(t)
     return acc, 0
 
 

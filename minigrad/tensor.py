@@ -55,7 +55,6 @@ class Tensor:
         self.grad = None
         self._node = None        # the Node of the op that made this tensor (None for a leaf) ...
         self._output_nr = 0      # ... and which of its outputs this is
-        self._accumulator = None  # a leaf's AccumulateGrad node, weakly (the graph holds it)
 
     # ---------------------------------------------------------------- basics
     shape = property(lambda self: tuple(self.data.shape))

@@ -236,3 +236,16 @@ def test_min_is_its_own_function():
     assert_close(x.grad, [[0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])
     with pytest.raises(ValueError, match='min: cannot reduce an empty tensor'):
         mg.zeros(0).min()
+
+
+def test_a_copied_leaf_gets_its_own_gradient_and_leaves_pickle():
+    import copy
+    import pickle
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()                                   # a live graph holds w's accumulator
+    w2 = copy.deepcopy(w)
+    (w2 * 3).sum().backward()
+    assert w.grad is None and w2.grad.tolist() == [3.0, 3.0]
+    y.backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+    assert pickle.loads(pickle.dumps(w)).tolist() == [1.0, 2.0]
