@@ -12,7 +12,7 @@ minigrad model's weights (benchmarks/torch_models.py), so both first losses agre
 
 =============  ======================================================================
 unet           UNet(3 -> 2, depth 4, width 32), 4x3x128x128, per-pixel cross-entropy, Adam
-unet_lean      the same with every DoubleConv checkpointed (minigrad.checkpoint; minigrad only)
+unet_lean      the same with every DoubleConv checkpointed (minigrad.recompute; minigrad only)
 pix2pix_b1     UNetGenerator (num_downs 7) + PatchDiscriminator, 128x128, batch 1: D step + G step
 pix2pix_b4     the same, batch 4
 classifier     models.Classifier(1 -> 10, width 16, 32x32), batch 64, cross-entropy, Adam
@@ -27,8 +27,8 @@ import numpy
 import minigrad as mg
 import minigrad.functional as F
 from minigrad import calc, gan, models
-from minigrad.checkpoint import checkpoint_module
-from minigrad.function import graph_arrays
+from minigrad.recompute import checkpoint_module
+from minigrad.instrument import graph_arrays
 from minigrad.optim import Adam
 from minigrad.train import set_requires_grad
 

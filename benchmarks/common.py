@@ -66,6 +66,42 @@ def machine_line():
     return f"{cores} cores, NumPy {numpy.__version__} ({blas})"
 
 
+def cpu_info():
+    """The CPU model, its SIMD flags, the BLAS kernel (OpenBLAS core type) and the fast-kernel
+    switch: what a benchmark result depends on, recorded with every result."""
+    model, flags = 'unknown CPU', []
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                if key.strip() == 'model name' and model == 'unknown CPU':
+                    model = value.strip()
+                elif key.strip() == 'flags' and not flags:
+                    flags = value.split()
+    except OSError:
+        pass
+    simd = [f for f in flags if f.startswith(('avx', 'fma', 'sse4', 'amx'))]
+    blas = {}
+    try:
+        import threadpoolctl
+        for lib in threadpoolctl.threadpool_info():
+            if lib.get('user_api') == 'blas':
+                blas = {k: lib.get(k) for k in ('internal_api', 'version', 'architecture', 'num_threads')}
+                break
+    except Exception:
+        pass
+    return {'cpu': model, 'simd flags': simd, 'blas': blas,
+            'OPENBLAS_CORETYPE': os.environ.get('OPENBLAS_CORETYPE'),
+            'MINIGRAD_FAST': os.environ.get('MINIGRAD_FAST', '1')}
+
+
+def ratio_spread(times, twin_times):
+    """Median and (min, max) of the per-pair ratios times[i] / twin_times[i] (runs alternate,
+    so each pair shares the machine's state at that moment)."""
+    ratios = sorted(a / b for a, b in zip(times, twin_times))
+    return statistics.median(ratios), (ratios[0], ratios[-1])
+
+
 def table(rows, columns):
     """Format a list of dicts as a fixed-width text table with the given columns."""
     cells = [[_fmt(r.get(c, '')) for c in columns] for r in rows]

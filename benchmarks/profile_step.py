@@ -34,8 +34,8 @@ if __package__ in (None, ''):
 import numpy  # noqa: E402
 
 from minigrad.function import Function  # noqa: E402
-from minigrad.ops import conv as conv_ops  # noqa: E402
-from minigrad.ops import im2col as im2col_ops  # noqa: E402
+from minigrad.ops import conv as conv_ops, im2col as im2col_ops  # noqa: E402
+from minigrad.ops.fast import columns as fast_columns, conv as fast_conv  # noqa: E402
 from minigrad import optim  # noqa: E402
 from benchmarks.cases import MODEL_CASES  # noqa: E402
 
@@ -50,6 +50,7 @@ FAMILIES = {   # Function class name -> family
     'NLLLoss': 'loss',
 }
 HELPERS = {'im2col': 'im2col / col2im', 'col2im': 'im2col / col2im', 'pad2d': 'im2col / col2im',
+           'padded': 'im2col / col2im',
            'row_columns': 'im2col / col2im',
            'channels_first': 'im2col / col2im', 'flip_swap': 'im2col / col2im',
            'conv_weight_grad': 'conv (outside GEMM and im2col)', 'conv_input_grad': 'conv (outside GEMM and im2col)'}
@@ -116,8 +117,8 @@ class instrument:
                     fn = cls.__dict__[phase].__func__
                     self._patch(cls, phase, staticmethod(t.wrap((cls.__name__, phase), fn)))
         self._patch(numpy, 'matmul', t.wrap(gemm_key, numpy.matmul))
-        for name in HELPERS:  # patched where it is defined and where conv.py imported it
-            for module in (im2col_ops, conv_ops):
+        for name in HELPERS:  # patched where it is defined and where the conv kernels imported it
+            for module in (im2col_ops, conv_ops, fast_columns, fast_conv):
                 if name in vars(module):
                     self._patch(module, name, t.wrap((name, ''), vars(module)[name]))
         self._patch(optim.Optimizer, 'step', t.wrap(('optimizer', 'step'), optim.Optimizer.step))

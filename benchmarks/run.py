@@ -41,7 +41,8 @@ import minigrad as mg  # noqa: E402
 from minigrad import backend as mg_backend  # noqa: E402
 from benchmarks import bench_ops  # noqa: E402
 from benchmarks.cases import MODEL_CASES, torch_available  # noqa: E402
-from benchmarks.common import gemm_peak, machine_line, settle, table, timeit, try_import_torch  # noqa: E402
+from benchmarks.common import (cpu_info, gemm_peak, machine_line, ratio_spread, settle, table, timeit,  # noqa: E402
+                               try_import_torch)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -183,8 +184,9 @@ def run_models(dev, repeats, quick, names):
                'step GFLOP': flops / 1e9, 'GFLOP/s': flops / seconds / 1e9, 'loss (1st step)': first_mg}
         if torch_times:
             t_seconds = statistics.median(torch_times)
-            row.update({'torch ms': t_seconds * 1e3, 'torch runs ms': _ms(torch_times), 'x torch': seconds / t_seconds,
-                        'torch loss (1st step)': first_torch})
+            pair, (low, high) = ratio_spread(mg_times, torch_times)
+            row.update({'torch ms': t_seconds * 1e3, 'torch runs ms': _ms(torch_times), 'x torch': pair,
+                        'x torch min': low, 'x torch max': high, 'torch loss (1st step)': first_torch})
         row['graph MB'] = runner.graph_bytes() / 1e6
         if twin is not None:
             row['torch saved MB'] = twin.graph_bytes() / 1e6
@@ -326,15 +328,20 @@ def print_tables(result):
         print('\nOps (median ms; x torch = minigrad time / PyTorch time)')
         print(table(_pct(result['ops']), ['op', 'shape', 'mode', 'ms', 'GFLOP/s', 'of peak', 'torch ms', 'x torch']))
     if result.get('models'):
-        print('\nTraining step: forward + backward + Adam (median ms)')
+        print('\nTraining step: forward + backward + Adam (median ms; x torch = median of the per-pair '
+              'ratios, min and max beside it)')
         print(table(_pct(result['models']), ['model', 'shape', 'ms', 'GFLOP/s', 'of peak', 'torch ms', 'x torch',
-                                            'graph MB', 'torch saved MB', 'weights MB']))
+                                            'x torch min', 'x torch max', 'graph MB', 'torch saved MB',
+                                            'weights MB']))
     if result.get('memory'):
         print('\nMemory (MB): autograd graph before backward; peak RSS of a fresh process running one step '
               '("step" = peak - RSS after building model and data)')
         print(table(result['memory'], ['model', 'weights MB', 'graph MB', 'torch saved MB', 'peak RSS MB',
                                        'step RSS MB', 'torch peak RSS MB', 'torch step RSS MB']))
     print(f"\nload average {result['load_start']} -> {result['load_end']} on {result['machine']}")
+    cpu = result.get('cpu', {})
+    print(f"CPU {cpu.get('cpu')}, SIMD {' '.join(cpu.get('simd flags', []))}; BLAS {cpu.get('blas')}, "
+          f"OPENBLAS_CORETYPE={cpu.get('OPENBLAS_CORETYPE')}, MINIGRAD_FAST={cpu.get('MINIGRAD_FAST')}")
 
 
 # ----------------------------------------------------------------------------- main
@@ -382,7 +389,8 @@ def main(argv=None):
           f"{', BLAS threads ' + str(_BLAS_THREADS) if _BLAS_THREADS else ''}"
           f"{', QUICK (tiny shapes)' if args.quick else ''}", flush=True)
     result = {'host': socket.gethostname(), 'date': datetime.datetime.now().isoformat(timespec='seconds'),
-              'machine': machine_line(), 'backend': args.backend, 'quick': args.quick, 'repeats': args.repeats,
+              'machine': machine_line(), 'cpu': cpu_info(), 'backend': args.backend, 'quick': args.quick,
+              'repeats': args.repeats,
               'torch': dev.torch.__version__ if dev.torch else None, 'torch_device': dev.torch_device,
               'torch_threads': dev.threads if dev.torch else None, 'blas_threads': _BLAS_THREADS,
               'load_start': _load()}

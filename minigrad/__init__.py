@@ -6,7 +6,8 @@ from .backend import default_backend, use_backend
 from .creation import (abs, arange, cat, clamp, exp, float32, float64, full, int64, linspace, log,
                        matmul, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
                        randn_like, sqrt, stack, tensor, where, zeros, zeros_like)
-from .function import Function, enable_grad, graph_bytes, is_grad_enabled, no_grad
+from .function import Function, enable_grad, is_grad_enabled, no_grad
+from .instrument import graph_bytes
 from .gradcheck import GradcheckError, gradcheck
 from .io import load, save
 from .random import manual_seed
@@ -15,4 +16,4 @@ from .tensor import Tensor
 __version__ = '0.1.0'
 
 from . import functional, nn, optim  # noqa: E402  (after the core: they build on it)
-from .checkpoint import checkpoint, checkpoint_sequential  # noqa: E402
+from .recompute import checkpoint, checkpoint_module, checkpoint_sequential  # noqa: E402

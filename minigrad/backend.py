@@ -6,6 +6,12 @@ lets the same code run on a CPU (NumPy) or a GPU (CuPy).  New tensors made
 from Python data land on the *default* backend, chosen by
 ``minigrad.use_backend('numpy' | 'cupy')`` or by the environment variable
 ``MINIGRAD_BACKEND`` read once at import time.
+
+It also holds the one switch between the two kernel sets of the spatial ops:
+the plain whole-batch kernels in each op's own file (what the lecture draws and
+what CuPy runs) and their CPU-tuned twins in :mod:`minigrad.ops.fast`.
+``MINIGRAD_FAST=0`` (or ``use_fast_kernels(False)``) runs everything on the
+plain code.
 """
 import os
 
@@ -27,6 +33,7 @@ _BACKENDS = ('numpy', 'cupy')
 _DEVICE_OF = {'numpy': 'cpu', 'cupy': 'gpu'}
 _BACKEND_OF = {'cpu': 'numpy', 'gpu': 'cupy', 'cuda': 'cupy', 'numpy': 'numpy', 'cupy': 'cupy'}
 _default = 'numpy'
+_fast = os.environ.get('MINIGRAD_FAST', '1') != '0'
 
 
 def cupy_available():
@@ -87,6 +94,11 @@ def device_of(a):
     return _DEVICE_OF[backend_of(a)]
 
 
+def backend_for_device(device):
+    """'numpy' for 'cpu', 'cupy' for 'gpu' / 'cuda' (backend names are accepted too); None if unknown."""
+    return _BACKEND_OF.get(device)
+
+
 def get_array_module(*arrays, op=None):
     """Return ``numpy`` or ``cupy`` for the given arrays (``None`` entries ignored).
 
@@ -106,6 +118,19 @@ def get_array_module(*arrays, op=None):
     if not kinds:
         return default_xp()
     return numpy
+
+
+def use_fast_kernels(flag):
+    """Turn the CPU-tuned kernels of :mod:`minigrad.ops.fast` on or off; returns the previous setting."""
+    global _fast
+    previous, _fast = _fast, bool(flag)
+    return previous
+
+
+def fast_kernels_for(xp):
+    """True when ops on arrays of ``xp`` should run the CPU-tuned twins: NumPy only
+    (on the GPU the plain whole-batch kernels are the fast ones), and only while switched on."""
+    return _fast and xp is numpy
 
 
 def to_device(array, device):

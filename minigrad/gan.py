@@ -39,7 +39,7 @@ from collections import namedtuple
 
 from .backend import get_array_module
 from .creation import cat
-from .ops.loss import binary_cross_entropy_with_logits, l1_loss
+from .functional import binary_cross_entropy_with_logits, l1_loss
 from .tensor import Tensor
 
 MODES = ('minimax', 'nonsaturating', 'lsgan', 'hinge')

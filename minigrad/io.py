@@ -196,14 +196,23 @@ def load(path, device=None):
 # --------------------------------------------------------------------------- PyTorch interop
 
 
-def _numpy_of(value, key):
+def array_of(value):
+    """The array behind ``value``: a minigrad Tensor's data, a torch tensor's values as NumPy
+    (duck-typed: torch is never imported), or an array itself; None for anything else."""
     if isinstance(value, Tensor):
-        return backend.to_numpy(value.data).copy()
-    if hasattr(value, 'detach') and hasattr(value, 'cpu'):  # a torch tensor, duck-typed
-        return numpy.array(value.detach().cpu().numpy(), copy=True)
+        return value.data
+    if hasattr(value, 'detach') and hasattr(value, 'cpu'):  # a torch tensor
+        return value.detach().cpu().numpy()
     if hasattr(value, 'shape') and hasattr(value, 'dtype'):
-        return numpy.array(backend.to_numpy(value), copy=True)
-    raise TypeError(f"state_dict entry {key!r}: expected a tensor or an array, got {type(value).__name__}")
+        return value
+    return None
+
+
+def _numpy_of(value, key):
+    array = array_of(value)
+    if array is None:
+        raise TypeError(f"state_dict entry {key!r}: expected a tensor or an array, got {type(value).__name__}")
+    return numpy.array(backend.to_numpy(array), copy=True)
 
 
 def to_torch_state_dict(state_dict):

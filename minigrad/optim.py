@@ -33,7 +33,8 @@ import numpy
 
 from . import backend
 from .function import enable_grad, no_grad
-from .io import tensor_of
+from .io import array_of, tensor_of
+from .ops.kernels import kernels_for
 from .tensor import Tensor
 
 
@@ -44,11 +45,8 @@ def _check(name, value, condition, what):
 
 def _to_array(value, like):
     """A saved state entry as an array on ``like``'s device (floating entries in like's dtype)."""
-    if isinstance(value, Tensor):
-        value = value.data
-    elif hasattr(value, 'detach') and hasattr(value, 'cpu'):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    value = backend.to_device(value if hasattr(value, 'shape') else numpy.asarray(value), backend.device_of(like))
+    array = array_of(value)
+    value = backend.to_device(numpy.asarray(value) if array is None else array, backend.device_of(like))
     dtype = like.dtype if value.dtype.kind == 'f' else value.dtype
     return value.astype(dtype, copy=True)
 
@@ -246,58 +244,26 @@ class Adam(Optimizer):
             p.data *= 1 - lr * wd
         elif wd:
             g = g + wd * p.data
-        arrays = [p.data, g, state['exp_avg'], state['exp_avg_sq'], state.get('max_exp_avg_sq')]
         coefficients = (beta1, beta2, lr / (1 - beta1 ** t), math.sqrt(1 - beta2 ** t), group['eps'])
-        # Speed (benchmarks/PROFILE.md): the formulas run in place in ONE reused scratch array
-        # instead of ~7 fresh temporaries (fresh memory costs page faults), and on the CPU over
-        # pieces of CHUNK elements, so the 13 passes over a piece reread the cache, not memory:
-        # 38 -> 29 ms (scratch) and 119 -> 99 ms on 44 M weights (pieces).
-        size = p.data.size
-        piece = size if xp.__name__ != 'numpy' else self.CHUNK
-        if piece < size and all(a.flags.c_contiguous for a in arrays if a is not None):
-            flat = [None if a is None else a.reshape(-1) for a in arrays]
-            for start in range(0, size, piece):
-                part = [None if a is None else a[start:start + piece] for a in flat]
-                self._adam_math(*part, self._scratch(xp, part[0]), coefficients)
-        else:
-            self._adam_math(*arrays, self._scratch(xp, p.data), coefficients)
+        kernels = kernels_for(xp, __name__)  # this module's adam_update, or its fast twin on the CPU
+        kernels.adam_update(p.data, g, state['exp_avg'], state['exp_avg_sq'], state.get('max_exp_avg_sq'),
+                            coefficients)
 
-    #: Elements per piece of an Adam update on the CPU (1 M floats: 4 MB per array, the
-    #: five arrays of a piece fit the cache).
-    CHUNK = 1 << 20
 
-    @staticmethod
-    def _adam_math(p, g, m, v, v_max, tmp, coefficients):
-        """One Adam step in place on same-shaped arrays; ``tmp`` is scratch.  The last two
-        lines divide then scale, as torch's addcdiv does."""
-        xp = backend.get_array_module(p)
-        beta1, beta2, step_size, bias2_sqrt, eps = coefficients
-        xp.subtract(g, m, out=tmp)
-        tmp *= 1 - beta1
-        m += tmp                                   # m ← m + (1 − β₁)(g − m) = β₁m + (1 − β₁)g
-        v *= beta2
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1 - beta2
-        v += tmp                                   # v ← β₂v + (1 − β₂)g²
-        if v_max is not None:                      # amsgrad
-            xp.maximum(v_max, v, out=v_max)
-            v = v_max
-        xp.sqrt(v, out=tmp)
-        tmp /= bias2_sqrt
-        tmp += eps                                 # tmp = √v / √(1 − β₂ᵗ) + ε
-        xp.divide(m, tmp, out=tmp)
-        tmp *= step_size
-        p -= tmp
+def adam_update(p, g, m, v, v_max, coefficients):
+    """One Adam step, in place on same-shaped arrays (``v_max``: amsgrad's running max, or None).
 
-    def _scratch(self, xp, like):
-        """A reused array of ``like``'s shape and dtype (a view of one flat buffer per dtype),
-        overwritten by every parameter's update; never part of the state."""
-        buffers = self.__dict__.setdefault('_scratch_buffers', {})
-        key = (xp.__name__, like.dtype.str)
-        buf = buffers.get(key)
-        if buf is None or buf.size < like.size:
-            buf = buffers[key] = xp.empty(like.size, dtype=like.dtype)
-        return buf[:like.size].reshape(like.shape)
+    ``coefficients`` = (β₁, β₂, lr / (1 − β₁ᵗ), √(1 − β₂ᵗ), ε): the bias corrections are folded
+    into the step size, as torch does.
+    """
+    xp = backend.get_array_module(p)
+    beta1, beta2, step_size, bias2_sqrt, eps = coefficients
+    m += (1 - beta1) * (g - m)                         # m ← β₁m + (1 − β₁)g
+    v += (1 - beta2) * (g * g - v)                     # v ← β₂v + (1 − β₂)g²
+    if v_max is not None:                              # amsgrad: never let the denominator shrink
+        xp.maximum(v_max, v, out=v_max)
+        v = v_max
+    p -= step_size * (m / (xp.sqrt(v) / bias2_sqrt + eps))
 
 
 class AdamW(Adam):

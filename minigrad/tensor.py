@@ -12,6 +12,7 @@ import numpy
 
 from . import backend
 from .backend import get_array_module
+from .function import Function, register_tensor_type
 from .function import backward as _backward
 from .ops import activation, elementwise as ew, matmul, reduce, shape as sh
 
@@ -52,7 +53,8 @@ class Tensor:
                             f"got dtype {self.data.dtype}")
         self.requires_grad = bool(requires_grad)
         self.grad = None
-        self._node = None
+        self._node = None        # the Node of the op that made this tensor (None for a leaf) ...
+        self._output_nr = 0      # ... and which of its outputs this is
 
     # ---------------------------------------------------------------- basics
     shape = property(lambda self: tuple(self.data.shape))
@@ -93,7 +95,7 @@ class Tensor:
 
     def to(self, device):
         """A copy on 'cpu' (NumPy) or 'gpu' (CuPy); ``self`` if already there. Gradients flow through."""
-        if device == self.device or backend._BACKEND_OF.get(device) == backend.backend_of(self.data):
+        if device == self.device or backend.backend_for_device(device) == backend.backend_of(self.data):
             return self
         return _ToDevice.apply(self, device=device)
 
@@ -113,7 +115,7 @@ class Tensor:
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (no-op on a leaf)."""
         if self._node is not None:
-            self._node.retained = weakref.ref(self)
+            self._node.retained[self._output_nr] = weakref.ref(self)
 
     def astype(self, dtype):
         return _Cast.apply(self, dtype=numpy.dtype(dtype))
@@ -194,7 +196,7 @@ class Tensor:
     def sum(self, dim=None, keepdim=False): return reduce.Sum.apply(self, axis=dim, keepdims=keepdim)
     def mean(self, dim=None, keepdim=False): return reduce.Mean.apply(self, axis=dim, keepdims=keepdim)
     def max(self, dim=None, keepdim=False): return reduce.Max.apply(self, axis=dim, keepdims=keepdim)
-    def min(self, dim=None, keepdim=False): return reduce.Max.apply(self, axis=dim, keepdims=keepdim, _sign=-1)
+    def min(self, dim=None, keepdim=False): return reduce.Min.apply(self, axis=dim, keepdims=keepdim)
 
     def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
         corr = correction if correction is not None else int(unbiased)
@@ -269,7 +271,7 @@ def _index_arrays(index):
     return index.data if isinstance(index, Tensor) else index
 
 
-from .function import Function  # noqa: E402  (after Tensor: Function.apply needs it)
+register_tensor_type(Tensor)
 
 
 class _ToDevice(Function):

@@ -26,3 +26,15 @@ def as_numpy(x):
 def assert_close(actual, expected, rtol=1e-5, atol=1e-6, msg=''):
     """numpy.testing.assert_allclose on anything array-like, on either backend."""
     numpy.testing.assert_allclose(as_numpy(actual), as_numpy(expected), rtol=rtol, atol=atol, err_msg=msg)
+
+
+def forward_backward(fn, x, grad=None, **kw):
+    """(out, dx): ``out = fn(Tensor(x), **kw)`` (a Tensor or a tuple whose first item is the
+    result), then dx = the input's gradient for the upstream ``grad`` (default: ones)."""
+    xt = tensor(x, requires_grad=True)
+    out = fn(xt, **kw)
+    y = out[0] if isinstance(out, tuple) else out
+    if grad is None:
+        grad = numpy.ones(y.shape, dtype=x.dtype)
+    y.backward(tensor(grad).data)
+    return out, as_numpy(xt.grad)

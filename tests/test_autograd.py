@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.function import Function, graph_bytes
+from minigrad.function import AccumulateGrad, Function
+from minigrad.instrument import graph_bytes
 from minigrad.testing import assert_close, t64
 
 
@@ -178,7 +179,7 @@ class _WrongShapeGrad(Function):
 
 def test_backward_names_the_function_and_shapes_of_a_wrong_gradient():
     x = t64(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"_WrongShapeGrad\.backward: backward returned a gradient of shape "
+    with pytest.raises(ValueError, match=r"_WrongShapeGrad\.backward returned a gradient of shape "
                                          r"\(3, 2\) for input 0 of shape \(2, 3\)"):
         _WrongShapeGrad.apply(x).sum().backward()
     assert x.grad is None
@@ -189,3 +190,89 @@ def test_backward_still_sums_broadcast_gradients():
     a, b = t64(np.ones((2, 3))), t64(np.ones(3))
     (a + b).backward(np.ones((2, 3)))
     assert_close(b.grad, [2.0, 2.0, 2.0])
+
+
+class _SplitSigns(Function):
+    """Two outputs: relu(a) and relu(-a), plus a non-differentiable int64 count of positives."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a > 0)
+        count = (a > 0).sum(keepdims=True).astype(np.int64)
+        ctx.mark_non_differentiable(count)
+        return a * (a > 0), -a * (a <= 0), count
+
+    @staticmethod
+    def backward(ctx, g_pos, g_neg, g_count):
+        positive, = ctx.saved
+        assert g_count is None                          # no gradient ever reaches a marked output
+        total = 0
+        if g_pos is not None:
+            total = total + g_pos * positive
+        if g_neg is not None:
+            total = total - g_neg * ~positive
+        return total
+
+
+def test_a_function_with_several_outputs_one_not_differentiable():
+    x = mg.tensor([-2.0, 3.0, -1.0, 4.0], requires_grad=True)
+    pos, neg, count = _SplitSigns.apply(x)
+    assert count.item() == 2 and not count.requires_grad and count.is_leaf
+    (pos * 3 + neg * 5).sum().backward()
+    assert_close(x.grad, [-5.0, 3.0, -5.0, 3.0])
+    x.grad = None
+    pos, _, _ = _SplitSigns.apply(x)                    # an output nothing uses passes None
+    pos.sum().backward()
+    assert_close(x.grad, [0.0, 1.0, 0.0, 1.0])
+
+
+def test_a_leaf_is_reached_through_one_accumulator_node():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x + x * 3
+    edges = [e for n in (y._node,) for e in n.edges]
+    products = [e[0] for e in edges]
+    leaf_edges = {id(e[0]) for p in products for e in p.edges if e is not None}
+    assert len(leaf_edges) == 1                          # x * x and x * 3 meet in one AccumulateGrad
+    acc = next(e[0] for p in products for e in p.edges if e is not None)
+    assert isinstance(acc, AccumulateGrad) and acc.tensor is x
+    y.sum().backward()
+    assert_close(x.grad, [5.0, 7.0])
+
+
+def test_a_wrong_shaped_gradient_names_the_function_and_the_shapes():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g[:1]
+
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(1,\) for input 0 "
+                                           r"of shape \(3,\)"):
+        Bad.apply(x).sum().backward()
+
+
+def test_min_is_its_own_function():
+    x = mg.tensor([[3.0, 1.0, 1.0], [0.0, 5.0, -2.0]], requires_grad=True)
+    m = x.min(dim=1)
+    assert m._node.fn.__name__ == 'Min'
+    m.sum().backward()
+    assert_close(x.grad, [[0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])
+    with pytest.raises(ValueError, match='min: cannot reduce an empty tensor'):
+        mg.zeros(0).min()
+
+
+def test_a_copied_leaf_gets_its_own_gradient_and_leaves_pickle():
+    import copy
+    import pickle
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()                                   # a live graph holds w's accumulator
+    w2 = copy.deepcopy(w)
+    (w2 * 3).sum().backward()
+    assert w.grad is None and w2.grad.tolist() == [3.0, 3.0]
+    y.backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+    assert pickle.loads(pickle.dumps(w)).tolist() == [1.0, 2.0]

@@ -9,6 +9,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
+from minigrad.ops.fast import adam as fast_adam
 from minigrad.testing import assert_close
 
 
@@ -80,25 +81,31 @@ def test_adam_and_adamw_match_hand_computed_steps(cls, wd, amsgrad):
 @pytest.mark.parametrize('cls,wd,amsgrad', [(optim.Adam, 0.0, False), (optim.Adam, 0.1, True),
                                            (optim.AdamW, 0.1, False)])
 def test_adam_in_pieces_is_bit_identical(cls, wd, amsgrad, monkeypatch):
-    """On the CPU Adam updates big parameters in cache-sized pieces (Adam.CHUNK elements);
+    """The fast Adam updates big parameters in cache-sized pieces (ops.fast.adam.PIECE elements);
     a piece of 7 elements (and a non-contiguous gradient, which takes the whole-array path)
-    must give exactly the numbers of one whole-array update."""
+    must give exactly the numbers of one whole-array update, and the plain three-line
+    update the same numbers up to rounding."""
     rng = np.random.default_rng(0)
     data = [rng.standard_normal(shape).astype(np.float32) for shape in ((5, 9), (31,), (3, 4, 2))]
     grads = [[rng.standard_normal(d.shape).astype(np.float32) for d in data] for _ in range(4)]
     grads[2][0] = np.asfortranarray(grads[2][0])
     results = []
-    for piece in (1 << 20, 7):
-        monkeypatch.setattr(optim.Adam, 'CHUNK', piece)
+    for piece, fast in ((1 << 20, True), (7, True), (7, False)):
+        monkeypatch.setattr(fast_adam, 'PIECE', piece)
         params = [mg.tensor(d.copy(), requires_grad=True) for d in data]
         opt = cls(params, lr=0.01, weight_decay=wd, amsgrad=amsgrad)
-        for step in grads:
-            for p, g in zip(params, step):
-                p.grad = mg.tensor(g).data
-            opt.step()
+        previous = mg.backend.use_fast_kernels(fast)
+        try:
+            for step in grads:
+                for p, g in zip(params, step):
+                    p.grad = mg.tensor(g).data
+                opt.step()
+        finally:
+            mg.backend.use_fast_kernels(previous)
         results.append([p.numpy().copy() for p in params])
-    for whole, pieces in zip(*results):
+    for whole, pieces, plain in zip(*results):
         assert np.array_equal(whole, pieces)
+        np.testing.assert_allclose(plain, whole, rtol=1e-6, atol=1e-7)
 
 
 def test_first_adam_step_moves_each_weight_by_lr():

@@ -32,7 +32,7 @@ from ..backend import to_numpy
 from ..creation import ones_like, stack, zeros_like
 from ..function import no_grad
 from ..io import load, save
-from ..ops.loss import binary_cross_entropy_with_logits, l1_loss
+from ..functional import binary_cross_entropy_with_logits, l1_loss
 from ..optim import Adam, LambdaLR
 from ..tensor import Tensor
 from ..train import iterate_batches, progress_bar, set_requires_grad, split_batch

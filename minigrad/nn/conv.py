@@ -3,18 +3,13 @@ import math
 
 from .. import functional as F
 from ..backend import get_array_module
+from ..functional.args import int_pair
+from ..ops.geometry import conv_transpose_out_size, same_padding
 from . import init
 from .module import Module
 from .parameter import Parameter, empty_array
 
 _PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
-
-
-def _pair(value, name, layer):
-    pair = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
-        raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-    return pair
 
 
 def circular_pad(x, pad):
@@ -32,6 +27,7 @@ def circular_pad(x, pad):
 
 class _ConvNd(Module):
     """Shared constructor, init and printing of Conv2d / ConvTranspose2d."""
+    init_role = 'weight'  # what nn.init.init_weights re-initialises
 
     def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device, dtype):
@@ -45,11 +41,11 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, 'kernel_size', name)
-        self.stride = _pair(stride, 'stride', name)
-        self.dilation = _pair(dilation, 'dilation', name)
+        self.kernel_size = int_pair(kernel_size, 'kernel_size', name, 0)
+        self.stride = int_pair(stride, 'stride', name, 0)
+        self.dilation = int_pair(dilation, 'dilation', name, 0)
         self.transposed = transposed
-        self.output_padding = _pair(output_padding, 'output_padding', name)
+        self.output_padding = int_pair(output_padding, 'output_padding', name, 0)
         self.padding_mode = padding_mode
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
@@ -59,11 +55,11 @@ class _ConvNd(Module):
                                  f"(stride={stride!r})")
             self.padding = padding
             # (left, right, top, bottom) for F.pad, as torch: the odd extra goes right / bottom
-            total = [d * (k - 1) if padding == 'same' else 0 for d, k in zip(self.dilation, self.kernel_size)]
-            self._reversed_padding_repeated_twice = (total[1] // 2, total[1] - total[1] // 2,
-                                                     total[0] // 2, total[0] - total[0] // 2)
+            pads = [same_padding(k, d) if padding == 'same' else (0, 0)
+                    for k, d in zip(self.kernel_size, self.dilation)]
+            self._reversed_padding_repeated_twice = pads[1] + pads[0]
         else:
-            self.padding = _pair(padding, 'padding', name)
+            self.padding = int_pair(padding, 'padding', name, 0)
             ph, pw = self.padding
             self._reversed_padding_repeated_twice = (pw, pw, ph, ph)
         if transposed:
@@ -160,8 +156,8 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"ConvTranspose2d: output_size must have 2 or 4 elements, got {output_size}")
         lo, hi = [], []
         for d in range(2):
-            size = ((x.shape[2 + d] - 1) * self.stride[d] - 2 * self.padding[d]
-                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            size = conv_transpose_out_size(x.shape[2 + d], self.kernel_size[d], self.stride[d], self.padding[d],
+                                           self.dilation[d])
             lo.append(size)
             hi.append(size + self.stride[d] - 1)
         if any(not lo[d] <= output_size[d] <= hi[d] for d in range(2)):

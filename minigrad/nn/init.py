@@ -135,15 +135,14 @@ def kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu'):
 
 # --------------------------------------------------------------------------- whole-model recipes
 
+# The layers say what they are (a class attribute), so this module need not import them
+# (they import it for their reset_parameters).
 def _is_conv_or_linear(module):
-    from .conv import Conv2d, ConvTranspose2d
-    from .linear import Linear
-    return isinstance(module, (Conv2d, ConvTranspose2d, Linear))
+    return getattr(module, 'init_role', None) == 'weight'
 
 
 def _is_norm(module):
-    from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d
-    return isinstance(module, (BatchNorm1d, BatchNorm2d, InstanceNorm2d))
+    return getattr(module, 'init_role', None) == 'norm'
 
 
 def init_weights(kind='normal', gain=0.02):

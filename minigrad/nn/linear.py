@@ -23,6 +23,7 @@ class Linear(Module):
     Input (*, in_features) -> output (*, out_features).  Default init as torch:
     W, b ~ U(−1/√in_features, 1/√in_features).
     """
+    init_role = 'weight'  # what nn.init.init_weights re-initialises
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()

@@ -1,5 +1,6 @@
 """Loss modules, as ``torch.nn``: each stores its options and calls the function of the
-same name in :mod:`minigrad.ops.loss` (where the math and the gradients are documented).
+same name in :mod:`minigrad.functional.loss` (the math and the gradients are documented in
+:mod:`minigrad.ops.loss`).
 
     criterion = nn.CrossEntropyLoss(ignore_index=255)
     loss = criterion(logits, labels)          # logits (N, C, H, W), labels (N, H, W)
@@ -8,15 +9,14 @@ Class weights (``weight``, ``pos_weight``) are registered as buffers, so they fo
 ``.to('gpu')`` and appear in ``state_dict()`` exactly as in torch.  Torch's deprecated
 ``size_average`` / ``reduce`` arguments are left out: use ``reduction``.
 """
-from ..ops import loss as F
-from ..ops.loss import _check_reduction
+from ..functional import loss as F
 from .module import Module
 
 
 class _Loss(Module):
     def __init__(self, reduction='mean'):
         super().__init__()
-        _check_reduction(reduction, type(self).__name__)
+        F.check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def extra_repr(self):
@@ -30,7 +30,7 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (the lecture's L2 up to the factor ½·N; see ``ops.loss.mse_loss``)."""
+    """Mean squared error (the lecture's L2 up to the factor ½·N; see ``functional.mse_loss``)."""
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
@@ -63,7 +63,7 @@ class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross entropy over axis 1 with class-index or probability targets.
 
     ``forward(input, target, pixel_weight=None)``: ``pixel_weight`` is minigrad's extension
-    for per-pixel rebalancing weights (see ``ops.loss.cross_entropy``).
+    for per-pixel rebalancing weights (see ``functional.cross_entropy``).
     """
 
     def __init__(self, weight=None, *, ignore_index=-100, reduction='mean', label_smoothing=0.0):

@@ -17,7 +17,7 @@ import itertools
 import numpy
 
 from .. import backend
-from ..io import tensor_of
+from ..io import array_of, tensor_of
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -56,12 +56,9 @@ class StateDictError(ValueError, RuntimeError):
 
 def _as_array(value, key):
     """A state_dict entry (Tensor, NumPy/CuPy array, number, or a torch tensor) as an array."""
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, 'detach') and hasattr(value, 'cpu'):  # a torch tensor (duck-typed: torch not needed)
-        return value.detach().cpu().numpy()
-    if hasattr(value, 'shape') and hasattr(value, 'dtype'):
-        return value
+    array = array_of(value)
+    if array is not None:
+        return array
     if isinstance(value, (int, float, bool, numpy.generic)):
         return numpy.asarray(value)
     raise TypeError(f"load_state_dict: entry {key!r} must be a Tensor or an array, got {type(value).__name__}")
@@ -308,7 +305,7 @@ class Module:
         """Move to ``'cpu'`` / ``'gpu'`` and/or cast floating parameters and buffers to a dtype:
         ``m.to('gpu')``, ``m.to(mg.float64)``, ``m.to('cpu', mg.float32)``.  In place; returns self."""
         for a in args:
-            if isinstance(a, str) and a in backend._BACKEND_OF:
+            if isinstance(a, str) and backend.backend_for_device(a) is not None:
                 device = a
             else:
                 dtype = a

@@ -7,7 +7,7 @@ Both keep torch's (2.x) attributes and state_dict entries: ``weight`` / ``bias``
 """
 import numpy
 
-from ..ops import norm as ops
+from .. import functional as F
 from ..io import tensor_of
 from . import init
 from .module import Module
@@ -15,6 +15,8 @@ from .parameter import Parameter, empty_array
 
 
 class _NormBase(Module):
+    init_role = 'norm'  # what nn.init.init_weights re-initialises
+
     def __init__(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
@@ -73,7 +75,7 @@ class _BatchNorm(_NormBase):
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return ops.batch_norm(x, self.running_mean if track else None, self.running_var if track else None,
+        return F.batch_norm(x, self.running_mean if track else None, self.running_var if track else None,
                               self.weight, self.bias, use_batch_stats, factor, self.eps)
 
 
@@ -121,7 +123,7 @@ class InstanceNorm2d(_NormBase):
         unbatched = x.ndim == 3
         if unbatched:
             x = x.unsqueeze(0)
-        out = ops.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                 self.training or not self.track_running_stats,
                                 self.momentum if self.momentum is not None else 0.0, self.eps)
         return out.squeeze(0) if unbatched else out

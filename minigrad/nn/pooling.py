@@ -1,10 +1,7 @@
 """Pooling, unpooling and upsampling layers (the maths lives in :mod:`minigrad.ops.pool`)."""
 from .. import functional as F
+from ..ops.geometry import pair
 from .module import Module
-
-
-def _pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 class MaxPool2d(Module):
@@ -53,9 +50,9 @@ class MaxUnpool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if stride is not None else kernel_size)
-        self.padding = _pair(padding)
+        self.kernel_size = pair(kernel_size)
+        self.stride = pair(stride if stride is not None else kernel_size)
+        self.padding = pair(padding)
 
     def forward(self, x, indices, output_size=None):
         return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size=output_size)

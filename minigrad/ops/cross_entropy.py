@@ -9,48 +9,13 @@ with t one-hot for class-index targets (classification, segmentation: the
 lecture's "argmax over labels" is the matching prediction), smoothed for
 ``label_smoothing`` and given directly for probability targets (colorization's
 −1/HW Σ_{h,w} Σ_q Z_{h,w,q} log Ẑ_{h,w,q}).  Log-softmax is computed with the
-max subtracted, so logits of ±1e4 stay finite.  The reductions and helpers are
-shared with :mod:`minigrad.ops.loss`.
+max subtracted, so logits of ±1e4 stay finite.  The array helpers are shared
+with :mod:`minigrad.ops.loss`; the argument checks and ``cross_entropy`` /
+``nll_loss`` are in :mod:`minigrad.functional.loss`.
 """
-import numpy
-
 from ..backend import get_array_module
 from ..function import Function
-from .loss import _cast_back, _check_float, _check_reduction, _mean_over, _shape
-
-# ------------------------------------------------------- multi-class CE
-def _as_ncm(a):
-    """(C,) -> (1, C, 1);  (N, C, d1, …) -> (N, C, d1·…) (a view when contiguous)."""
-    if a.ndim == 1:
-        return a.reshape(1, a.shape[0], 1)
-    return a.reshape(a.shape[0], a.shape[1], -1)
-
-
-def _pixels_shape(input_shape):
-    """Shape of the per-sample loss: the input without its class axis."""
-    return () if len(input_shape) == 1 else (input_shape[0],) + tuple(input_shape[2:])
-
-
-def _class_targets(xp, target, n, c, m, ignore_index, op):
-    """Labels as (N, M), a validity mask, and labels with ignored ones replaced by 0 (safe to index)."""
-    y = target.reshape(n, m)
-    valid = y != ignore_index
-    bad = valid & ((y < 0) | (y >= c))
-    if bool(bad.any()):
-        raise ValueError(f"{op}: target holds class {int(y[bad][0])}, outside [0, {c}) "
-                         f"and not ignore_index={ignore_index}")
-    return xp.where(valid, y, 0), valid
-
-
-def _pixel_weight(xp, pixel_weight, pixels_shape, n, m, dtype, op):
-    if pixel_weight is None:
-        return None
-    try:
-        pw = xp.broadcast_to(pixel_weight.astype(dtype, copy=False), pixels_shape)
-    except ValueError:
-        raise ValueError(f"{op}: pixel_weight of shape {tuple(pixel_weight.shape)} does not broadcast "
-                         f"to the per-pixel loss shape {pixels_shape}") from None
-    return pw.reshape(n, m)
+from .loss import _cast_back, _mean_over
 
 
 class CrossEntropy(Function):
@@ -205,70 +170,36 @@ class NLLLoss(Function):
         return gx.reshape(ctx.shape), None, None
 
 
-def _check_class_input(input, target, weight, op, allow_soft):
-    _check_float(input, op)
-    shape = _shape(input)
-    if len(shape) == 0:
-        raise ValueError(f"{op}: input must have a class axis: (C,), (N, C) or (N, C, d1, ...), got a scalar")
-    c = shape[0] if len(shape) == 1 else shape[1]
-    tdtype = numpy.dtype(getattr(target, 'dtype', numpy.float64))
-    if tdtype.kind == 'f':
-        if not allow_soft:
-            raise TypeError(f"{op}: target must hold integer class indices, got dtype {tdtype}")
-        if _shape(target) != shape:
-            raise ValueError(f"{op}: a floating-point target holds class probabilities and must have "
-                             f"the input's shape {shape}, got {_shape(target)} (for class indices "
-                             f"use an integer target of shape {_pixels_shape(shape)})")
-    elif tdtype.kind in 'iu':
-        if _shape(target) != _pixels_shape(shape):
-            raise ValueError(f"{op}: input of shape {shape} needs integer class indices of shape "
-                             f"{_pixels_shape(shape)}, got target of shape {_shape(target)}")
-    else:
-        raise TypeError(f"{op}: target must be integer class indices or float probabilities, got dtype {tdtype}")
-    if weight is not None and _shape(weight) != (c,):
-        raise ValueError(f"{op}: weight must have one entry per class, shape ({c},), got {_shape(weight)}")
+# ------------------------------------------------------- multi-class CE
+def _as_ncm(a):
+    """(C,) -> (1, C, 1);  (N, C, d1, …) -> (N, C, d1·…) (a view when contiguous)."""
+    if a.ndim == 1:
+        return a.reshape(1, a.shape[0], 1)
+    return a.reshape(a.shape[0], a.shape[1], -1)
 
 
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction='mean',
-                  label_smoothing=0.0, pixel_weight=None):
-    """Softmax cross entropy, as torch.nn.functional.cross_entropy — one fused op.
-
-    input : logits (N, C), (N, C, H, W) (one distribution per pixel: segmentation,
-            colorization) or (C,) unbatched.  Any logits are fine, even ±1e4.
-    target: either integer class indices of shape (N,), (N, H, W) or () — pixels equal to
-            ``ignore_index`` contribute nothing — or float class *probabilities* of the
-            input's shape (soft targets; ``ignore_index`` does not apply to them).
-    weight: (C,) class weights w.  'mean' is then torch's weighted mean
-            Σ_i w_{y_i} ℓ_i / Σ_i w_{y_i} over non-ignored i (soft targets: divide by N·H·W).
-    label_smoothing ε: the target becomes (1 − ε)·target + ε/C (uniform), exactly as torch,
-            weights included.
-    pixel_weight (minigrad extension, not in torch): a per-pixel weight map v of shape
-            (N, H, W) (anything broadcastable to the per-pixel loss) multiplying each pixel's
-            loss — Zhang et al.'s class rebalancing, v_{h,w} = w(argmax_q Z_{h,w,q}).  The
-            'mean' denominator is unchanged, so with soft targets
-                cross_entropy(Ẑ_logits, Z, pixel_weight=v) = −1/(N·H·W) Σ v_{h,w} Σ_q Z_{h,w,q} log Ẑ_{h,w,q},
-            the lecture's colorization loss (times v).  Not differentiated.
-
-    Gradient w.r.t. the logits: (softmax − target distribution) times each pixel's weight and
-    the reduction's scale; soft targets also receive a gradient, as in torch.
-    """
-    op = 'cross_entropy'
-    _check_reduction(reduction, op)
-    _check_class_input(input, target, weight, op, allow_soft=True)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropy.apply(input, target, weight, pixel_weight, ignore_index=int(ignore_index),
-                              reduction=reduction, label_smoothing=float(label_smoothing))
+def _pixels_shape(input_shape):
+    """Shape of the per-sample loss: the input without its class axis."""
+    return () if len(input_shape) == 1 else (input_shape[0],) + tuple(input_shape[2:])
 
 
-def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction='mean'):
-    """Negative log likelihood of log-probabilities (the output of log_softmax):
-    ℓ_i = −w_{y_i}·input[i, y_i]; 'mean' is Σ ℓ_i / Σ w_{y_i} over non-ignored i, as torch.
-    nll_loss(log_softmax(x, 1), y) == cross_entropy(x, y)."""
-    op = 'nll_loss'
-    _check_reduction(reduction, op)
-    _check_class_input(input, target, weight, op, allow_soft=False)
-    return NLLLoss.apply(input, target, weight, ignore_index=int(ignore_index), reduction=reduction)
+def _class_targets(xp, target, n, c, m, ignore_index, op):
+    """Labels as (N, M), a validity mask, and labels with ignored ones replaced by 0 (safe to index)."""
+    y = target.reshape(n, m)
+    valid = y != ignore_index
+    bad = valid & ((y < 0) | (y >= c))
+    if bool(bad.any()):
+        raise ValueError(f"{op}: target holds class {int(y[bad][0])}, outside [0, {c}) "
+                         f"and not ignore_index={ignore_index}")
+    return xp.where(valid, y, 0), valid
 
 
-__all__ = ['cross_entropy', 'nll_loss']
+def _pixel_weight(xp, pixel_weight, pixels_shape, n, m, dtype, op):
+    if pixel_weight is None:
+        return None
+    try:
+        pw = xp.broadcast_to(pixel_weight.astype(dtype, copy=False), pixels_shape)
+    except ValueError:
+        raise ValueError(f"{op}: pixel_weight of shape {tuple(pixel_weight.shape)} does not broadcast "
+                         f"to the per-pixel loss shape {pixels_shape}") from None
+    return pw.reshape(n, m)

@@ -22,75 +22,18 @@ a *sum* over pixels and channels, halved.  ``mse_loss`` (like torch's) is the
 Both have the same minimiser; they differ only by a constant factor, which
 acts like a different learning rate.
 
-**Cross entropy** (:func:`cross_entropy`, in ``ops/cross_entropy.py``) is one fused Function: log-softmax,
+**Cross entropy** (``CrossEntropy``, in ``ops/cross_entropy.py``) is one fused Function: log-softmax,
 the gather of the true class and the reduction happen in one forward, and the
 backward is the classic ``softmax − target distribution`` without ever
 building a one-hot array.  It handles class-index targets (classification,
 segmentation) and probability targets (the colorization loss
 −1/HW Σ_{h,w} Σ_q Z_{h,w,q} log Ẑ_{h,w,q}).
+Argument checking and the public functions: :mod:`minigrad.functional.loss`.
 """
 import numpy
 
 from ..backend import get_array_module
 from ..function import Function
-from ..tensor import Tensor
-
-_REDUCTIONS = ('mean', 'sum', 'none')
-
-
-# ------------------------------------------------------------------ helpers
-def _check_reduction(reduction, op):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _shape(x):
-    return tuple(x.shape) if hasattr(x, 'shape') else ()
-
-
-def _arr(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _check_same_shape(input, target, op):
-    if _shape(input) != _shape(target):
-        raise ValueError(f"{op}: input and target must have the same shape, got input "
-                         f"{_shape(input)} and target {_shape(target)} (minigrad does not "
-                         "broadcast losses: a silent (N, 1) vs (N,) broadcast is a classic bug)")
-
-
-def _check_float(x, op, name='input'):
-    dtype = getattr(x, 'dtype', None)
-    if dtype is None or numpy.dtype(dtype).kind != 'f':
-        raise TypeError(f"{op}: {name} must be a floating-point tensor, got dtype {dtype}")
-
-
-def _reduce(loss, reduction, count=None):
-    """Reduce per-element losses; ``count`` is the mean's denominator (default: loss.size)."""
-    if reduction == 'none':
-        return loss
-    xp = get_array_module(loss)
-    total = xp.asarray(loss.sum(), dtype=loss.dtype)
-    if reduction == 'sum':
-        return total
-    return total / (loss.size if count is None else count)
-
-
-def _mean_over(total, denom):
-    """total / denom; 0 / 0 (every target ignored) is NaN, as torch, without a warning."""
-    with numpy.errstate(invalid='ignore', divide='ignore'):
-        return total / denom
-
-
-def _grad_scale(grad, reduction, count):
-    """dL/dℓ_i for every element: g/count (mean), g (sum), or the array g_i (none)."""
-    if reduction == 'mean':
-        return grad / count
-    return grad
-
-
-def _cast_back(g, dtype):
-    return None if g is None else g.astype(dtype, copy=False)
 
 
 # ------------------------------------------------------------- regression
@@ -250,81 +193,53 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gy, None, None
 
 
-# ------------------------------------------------------- public functions
-def _prepare(input, target, op, reduction):
-    _check_reduction(reduction, op)
-    _check_float(input, op)
-    _check_same_shape(input, target, op)
+# ------------------------------------------------------------------ array helpers
 
 
-def mse_loss(input, target, *, reduction='mean'):
-    """Mean squared error: ℓ_i = (x_i − y_i)², reduced by ``reduction`` ('mean' | 'sum' | 'none').
-
-    The lecture's L2(Ŷ, Y) = ½ Σ_{h,w} ‖Y_{h,w} − Ŷ_{h,w}‖² is a halved *sum*; with N the
-    number of elements, L2 = ½ · N · mse_loss(Ŷ, Y) = ½ · mse_loss(Ŷ, Y, reduction='sum').
-    Unlike torch, input and target must have the same shape (no silent broadcasting).
-    """
-    _prepare(input, target, 'mse_loss', reduction)
-    return MSELoss.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, *, reduction='mean'):
-    """Mean absolute error: ℓ_i = |x_i − y_i| (pix2pix's reconstruction term; less blurry than L2
-    because its minimiser is the median, not the mean, of the plausible outputs)."""
-    _prepare(input, target, 'l1_loss', reduction)
-    return L1Loss.apply(input, target, reduction=reduction)
 
 
-def smooth_l1_loss(input, target, *, reduction='mean', beta=1.0):
-    """ℓ = ½ d²/β for |d| < β, else |d| − ½β (d = x − y): quadratic near 0, linear far away."""
-    _prepare(input, target, 'smooth_l1_loss', reduction)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    return SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
 
-def _check_weight(weight, shape, op, name='weight'):
-    if weight is None:
-        return
-    try:
-        ok = numpy.broadcast_shapes(_shape(weight), shape) == tuple(shape)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError(f"{op}: {name} of shape {_shape(weight)} does not broadcast to the input's "
-                         f"shape {tuple(shape)}")
 
 
-def binary_cross_entropy(input, target, weight=None, *, reduction='mean'):
-    """−w [y log x + (1 − y) log(1 − x)] for probabilities x in [0, 1] (logs clamped at −100,
-    as torch, so x = 0 or 1 gives a finite loss of at most 100).  Prefer
-    :func:`binary_cross_entropy_with_logits`, which is stable and does the sigmoid itself."""
-    op = 'binary_cross_entropy'
-    _prepare(input, target, op, reduction)
-    _check_weight(weight, _shape(input), op)
-    x = _arr(input)
-    if bool(((x < 0) | (x > 1)).any()):
-        raise ValueError(f"{op}: input must hold probabilities in [0, 1] (apply a sigmoid, or use "
-                         f"binary_cross_entropy_with_logits); got values in [{float(x.min())}, {float(x.max())}]")
-    return BinaryCrossEntropy.apply(input, target, weight, reduction=reduction)
+def _reduce(loss, reduction, count=None):
+    """Reduce per-element losses; ``count`` is the mean's denominator (default: loss.size)."""
+    if reduction == 'none':
+        return loss
+    xp = get_array_module(loss)
+    total = xp.asarray(loss.sum(), dtype=loss.dtype)
+    if reduction == 'sum':
+        return total
+    return total / (loss.size if count is None else count)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction='mean', pos_weight=None):
-    """Sigmoid + binary cross entropy in one stable formula on logits x:
-    ℓ = w [p·y·softplus(−x) + (1 − y)·softplus(x)], finite for any x.
-
-    ``weight`` broadcasts to the input (a weight per element); ``pos_weight`` p weights the
-    positive term and broadcasts along the last axis (one per class, as torch).
-    """
-    op = 'binary_cross_entropy_with_logits'
-    _prepare(input, target, op, reduction)
-    _check_weight(weight, _shape(input), op)
-    _check_weight(pos_weight, _shape(input), op, 'pos_weight')
-    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction=reduction)
+def _mean_over(total, denom):
+    """total / denom; 0 / 0 (every target ignored) is NaN, as torch, without a warning."""
+    with numpy.errstate(invalid='ignore', divide='ignore'):
+        return total / denom
 
 
-# Cross entropy and NLL live in their own file; re-exported so ``ops.loss`` has every loss.
-from .cross_entropy import CrossEntropy, NLLLoss, cross_entropy, nll_loss  # noqa: E402,F401
+def _grad_scale(grad, reduction, count):
+    """dL/dℓ_i for every element: g/count (mean), g (sum), or the array g_i (none)."""
+    if reduction == 'mean':
+        return grad / count
+    return grad
 
-__all__ = ['mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy',
-           'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss']
+
+def _cast_back(g, dtype):
+    return None if g is None else g.astype(dtype, copy=False)
+
+
+# The public functions moved to minigrad.functional.loss; these names stay importable from here
+# until every caller imports them from there (ops never import functional at module level).
+_MOVED = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits',
+          'cross_entropy', 'nll_loss')
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        from ..functional import loss
+        return getattr(loss, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

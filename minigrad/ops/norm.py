@@ -26,62 +26,8 @@ kernels do::
     running_mean ← (1 − momentum)·running_mean + momentum·μ
     running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)   (unbiased)
 """
-import math
-
 from ..backend import get_array_module
 from ..function import Function
-
-
-def _channel_shape(ndim, channels):
-    shape = [1] * ndim
-    shape[1] = channels
-    return tuple(shape)
-
-
-def _normalize(xp, x, axes, mean, var, eps):
-    """x̂ and 1/√(σ²+ε); ``mean``/``var`` are None to use x's own statistics over ``axes``."""
-    if mean is None:
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)
-    else:
-        centered = x - mean
-    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
-    centered *= invstd  # centered is a fresh array: reuse it for x̂
-    return centered, invstd, mean, var
-
-
-def _affine(xhat, weight, bias, cshape):
-    out = xhat * weight.reshape(cshape) if weight is not None else xhat.copy()
-    if bias is not None:
-        out += bias.reshape(cshape)
-    return out
-
-
-def _update_running(running, value, momentum):
-    """running ← (1 − momentum)·running + momentum·value, in place, keeping running's dtype."""
-    running *= running.dtype.type(1 - momentum)
-    running += (momentum * value).astype(running.dtype, copy=False)
-
-
-def _backward(ctx, grad, stat_axes):
-    """The shared backward; ``stat_axes`` are the axes one statistics group spans."""
-    xhat, invstd, weight = ctx.saved
-    param_axes = tuple(i for i in range(grad.ndim) if i != 1)
-    cshape = _channel_shape(grad.ndim, grad.shape[1])
-    need_x, need_w, need_b = ctx.needs_input_grad
-    dw = (grad * xhat).sum(axis=param_axes) if need_w else None
-    db = grad.sum(axis=param_axes) if need_b else None
-    dx = None
-    if need_x:
-        scale = invstd if weight is None else invstd * weight.reshape(cshape)
-        if ctx.batch_stats:
-            g_mean = grad.mean(axis=stat_axes, keepdims=True)
-            gx_mean = (grad * xhat).mean(axis=stat_axes, keepdims=True)
-            dx = scale * (grad - g_mean - xhat * gx_mean)
-        else:
-            dx = grad * scale
-    return dx, dw, db
 
 
 class BatchNorm(Function):
@@ -154,67 +100,53 @@ class InstanceNorm(Function):
         return _backward(ctx, grad, tuple(range(2, grad.ndim)))
 
 
-# --------------------------------------------------------------------------- functional forms
+def _channel_shape(ndim, channels):
+    shape = [1] * ndim
+    shape[1] = channels
+    return tuple(shape)
 
 
-def _data(t):
-    """A Tensor's array (running statistics are updated through it, in place)."""
-    from ..tensor import Tensor
-    return t.data if isinstance(t, Tensor) else t
+def _normalize(xp, x, axes, mean, var, eps):
+    """x̂ and 1/√(σ²+ε); ``mean``/``var`` are None to use x's own statistics over ``axes``."""
+    if mean is None:
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
+    else:
+        centered = x - mean
+    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+    centered *= invstd  # centered is a fresh array: reuse it for x̂
+    return centered, invstd, mean, var
 
 
-def _check(op, x, weight, bias, running_mean, running_var):
-    if x.ndim < 2:
-        raise ValueError(f"{op}: expected an input of shape (N, C, ...), got shape {tuple(x.shape)}")
-    if x.dtype.kind != 'f':
-        raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype}")
-    c = x.shape[1]
-    for name, t in (('weight', weight), ('bias', bias), ('running_mean', running_mean),
-                    ('running_var', running_var)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"{op}: {name} must have shape ({c},) for an input of shape "
-                             f"{tuple(x.shape)}, got {tuple(t.shape)}")
-    if (running_mean is None) != (running_var is None):
-        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+def _affine(xhat, weight, bias, cshape):
+    out = xhat * weight.reshape(cshape) if weight is not None else xhat.copy()
+    if bias is not None:
+        out += bias.reshape(cshape)
+    return out
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
-    """Batch normalisation, as ``torch.nn.functional.batch_norm``.
-
-    input (N, C, *); running_mean / running_var: (C,) tensors (updated in place
-    when ``training``) or None; weight / bias: (C,) or None.  In training mode
-    each channel needs more than one value (N·H·W > 1).
-    """
-    op = 'batch_norm'
-    _check(op, input, weight, bias, running_mean, running_var)
-    if not training and running_mean is None:
-        raise ValueError(f"{op}: training=False needs running_mean and running_var")
-    if training and math.prod(input.shape) // max(input.shape[1], 1) <= 1:
-        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of "
-                         f"shape {tuple(input.shape)}")
-    return BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
-                           running_var=_data(running_var), training=bool(training),
-                           momentum=float(momentum), eps=float(eps))
+def _update_running(running, value, momentum):
+    """running ← (1 − momentum)·running + momentum·value, in place, keeping running's dtype."""
+    running *= running.dtype.type(1 - momentum)
+    running += (momentum * value).astype(running.dtype, copy=False)
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
-                  momentum=0.1, eps=1e-5):
-    """Instance normalisation, as ``torch.nn.functional.instance_norm``.
-
-    input (N, C, *spatial); statistics per sample and channel over the spatial
-    axes (which must hold more than one value when ``use_input_stats``).
-    """
-    op = 'instance_norm'
-    _check(op, input, weight, bias, running_mean, running_var)
-    if input.ndim < 3:
-        raise ValueError(f"{op}: expected an input of shape (N, C, *spatial), got shape {tuple(input.shape)}")
-    if not use_input_stats and running_mean is None:
-        raise ValueError(f"{op}: use_input_stats=False needs running_mean and running_var")
-    spatial = math.prod(input.shape[2:])
-    if use_input_stats and spatial <= 1:
-        raise ValueError(f"{op}: expected more than 1 spatial element when training, got input of "
-                         f"shape {tuple(input.shape)}")
-    return InstanceNorm.apply(input, weight, bias, running_mean=_data(running_mean),
-                              running_var=_data(running_var), use_input_stats=bool(use_input_stats),
-                              momentum=float(momentum), eps=float(eps))
+def _backward(ctx, grad, stat_axes):
+    """The shared backward; ``stat_axes`` are the axes one statistics group spans."""
+    xhat, invstd, weight = ctx.saved
+    param_axes = tuple(i for i in range(grad.ndim) if i != 1)
+    cshape = _channel_shape(grad.ndim, grad.shape[1])
+    need_x, need_w, need_b = ctx.needs_input_grad
+    dw = (grad * xhat).sum(axis=param_axes) if need_w else None
+    db = grad.sum(axis=param_axes) if need_b else None
+    dx = None
+    if need_x:
+        scale = invstd if weight is None else invstd * weight.reshape(cshape)
+        if ctx.batch_stats:
+            g_mean = grad.mean(axis=stat_axes, keepdims=True)
+            gx_mean = (grad * xhat).mean(axis=stat_axes, keepdims=True)
+            dx = scale * (grad - g_mean - xhat * gx_mean)
+        else:
+            dx = grad * scale
+    return dx, dw, db

@@ -6,27 +6,6 @@ from ..backend import get_array_module
 from ..function import Function
 
 
-def normalize_axis(axis, ndim, op):
-    """Return a sorted tuple of non-negative axes; ValueError naming ``op`` if out of range."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % max(ndim, 1))
-    return tuple(sorted(set(out)))
-
-
-def _expand(grad, shape, axes, keepdims):
-    """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
-    if keepdims:
-        return grad
-    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
-    return grad.reshape(kept)
-
-
 class Sum(Function):
     """z = Σ_axes a;  dL/da = g broadcast back over the summed axes."""
 
@@ -41,7 +20,7 @@ class Sum(Function):
         # BEGIN PROMPT
         # grad has the output's shape; return an array of the input's shape ctx.shape.
         # ctx.axes are the summed axes and ctx.keepdims says whether they were kept (size 1);
-        # the helper _expand above may be useful, and so may xp.broadcast_to.
+        # the helper _expand (at the end of this file) may be useful, and so may xp.broadcast_to.
         # END PROMPT
         xp = get_array_module(grad)
         return xp.broadcast_to(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape)
@@ -66,25 +45,46 @@ class Mean(Function):
         return xp.broadcast_to(g.astype(grad.dtype, copy=False), ctx.shape)
 
 
+def _extremum_forward(ctx, a, out, axes, keepdims):
+    ctx.save_for_backward(a == out)  # where the extremum is (ties share the gradient)
+    ctx.axes = axes
+    return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+
+def _extremum_backward(ctx, grad):
+    hit, = ctx.saved
+    g = grad.reshape([1 if i in ctx.axes else n for i, n in enumerate(hit.shape)])
+    count = hit.sum(axis=ctx.axes, keepdims=True)
+    return g * hit / count.astype(grad.dtype)
+
+
+def _check_nonempty(a, op):
+    if a.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
+
+
 class Max(Function):
     """z = max_axes a;  dL/da = g at the maxima, split evenly among ties (like torch.amax)."""
 
     @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False, _sign=1):
-        axes = normalize_axis(axis, a.ndim, 'max' if _sign > 0 else 'min')
-        if a.size == 0:
-            raise ValueError(f"{'max' if _sign > 0 else 'min'}: cannot reduce an empty tensor of shape {a.shape}")
-        out = a.max(axis=axes, keepdims=True) if _sign > 0 else a.min(axis=axes, keepdims=True)
-        ctx.save_for_backward(a == out)
-        ctx.axes = axes
-        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+    def forward(ctx, a, axis=None, keepdims=False):
+        axes = normalize_axis(axis, a.ndim, 'max')
+        _check_nonempty(a, 'max')
+        return _extremum_forward(ctx, a, a.max(axis=axes, keepdims=True), axes, keepdims)
+
+    backward = staticmethod(_extremum_backward)
+
+
+class Min(Function):
+    """z = min_axes a;  dL/da = g at the minima, split evenly among ties (like torch.amin)."""
 
     @staticmethod
-    def backward(ctx, grad):
-        hit, = ctx.saved
-        g = grad.reshape([1 if i in ctx.axes else n for i, n in enumerate(hit.shape)])
-        count = hit.sum(axis=ctx.axes, keepdims=True)
-        return g * hit / count.astype(grad.dtype)
+    def forward(ctx, a, axis=None, keepdims=False):
+        axes = normalize_axis(axis, a.ndim, 'min')
+        _check_nonempty(a, 'min')
+        return _extremum_forward(ctx, a, a.min(axis=axes, keepdims=True), axes, keepdims)
+
+    backward = staticmethod(_extremum_backward)
 
 
 class Var(Function):
@@ -108,3 +108,24 @@ class Var(Function):
         centered, = ctx.saved
         g = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
         return g * centered * (2.0 / ctx.denom if ctx.denom > 0 else float('nan'))
+
+
+def normalize_axis(axis, ndim, op):
+    """Return a sorted tuple of non-negative axes; ValueError naming ``op`` if out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _expand(grad, shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
+    if keepdims:
+        return grad
+    kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return grad.reshape(kept)

@@ -199,8 +199,4 @@ def conv_transpose2d_backward(grad, x, weight, stride=1, padding=0, output_paddi
 
 # Pooling / unpooling references live in their own file and are re-exported here,
 # so ``minigrad.ops.reference`` is the one place to find every naive version.
-try:
-    from .reference_pool import *  # noqa: F401,F403
-except ModuleNotFoundError as exc:  # only while reference_pool.py is not written yet
-    if exc.name != __name__.rpartition('.')[0] + '.reference_pool':
-        raise
+from .reference_pool import *  # noqa: E402,F401,F403

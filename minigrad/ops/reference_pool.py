@@ -8,15 +8,15 @@ these.  They take and return plain arrays (NumPy or CuPy); the loops run on
 the CPU (a loop over GPU elements would be one kernel launch per element) and
 the result goes back to the input's backend.
 
-Argument checking and output sizes are shared with the fast versions
-(:func:`minigrad.ops.pool.pool_geometry`, :func:`~minigrad.ops.pool.interpolate_geometry`).
+Output sizes are written out here again (not taken from
+:mod:`minigrad.ops.geometry`), so these stay an independent check; the
+arguments are assumed valid (:mod:`minigrad.functional` checks them).
 """
 import math
 
 import numpy
 
 from ..backend import device_of, to_device, to_numpy
-from .pool import interpolate_geometry, pool_geometry
 
 __all__ = ['max_pool2d_forward', 'max_pool2d_backward', 'avg_pool2d_forward', 'avg_pool2d_backward',
            'max_unpool2d_forward', 'max_unpool2d_backward', 'interpolate_forward', 'interpolate_backward']
@@ -25,6 +25,37 @@ __all__ = ['max_pool2d_forward', 'max_pool2d_backward', 'avg_pool2d_forward', 'a
 def _back(array, like):
     """``array`` moved to the backend of ``like``."""
     return to_device(array, device_of(like))
+
+
+def _two(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _pool_args(in_hw, kernel_size, stride, padding, dilation, ceil_mode):
+    """(kernel, stride, padding, dilation, out_hw) as pairs.  Along one axis there are
+    ⌊(size + 2p − d·(k − 1) − 1) / s⌋ + 1 windows (⌈⌉ in ceil mode, dropping a last
+    window that would start in the right padding)."""
+    k, p, d = _two(kernel_size), _two(padding), _two(dilation)
+    s = k if stride is None or stride == () else _two(stride)
+    out = []
+    for a in (0, 1):
+        room = in_hw[a] + 2 * p[a] - d[a] * (k[a] - 1) - 1
+        n = -(-room // s[a]) + 1 if ceil_mode else room // s[a] + 1
+        if ceil_mode and (n - 1) * s[a] >= in_hw[a] + p[a]:
+            n -= 1
+        out.append(n)
+    return k, s, p, d, tuple(out)
+
+
+def _interp_args(in_hw, size, scale_factor, mode, align_corners, recompute_scale_factor):
+    """dict(size, scales, mode, align_corners): the output size is ``size`` or ⌊input · scale⌋."""
+    if size is not None:
+        return dict(size=_two(size), scales=(None, None), mode=mode, align_corners=bool(align_corners))
+    scales = tuple(float(v) for v in (_two(scale_factor) if not isinstance(scale_factor, float)
+                                      else (scale_factor, scale_factor)))
+    out = (math.floor(in_hw[0] * scales[0]), math.floor(in_hw[1] * scales[1]))
+    return dict(size=out, scales=(None, None) if recompute_scale_factor else scales, mode=mode,
+                align_corners=bool(align_corners))
 
 
 # --------------------------------------------------------------------------- max pooling
@@ -37,10 +68,9 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     first maximum in scan order (row by row), because only a strictly larger value
     replaces the current best.
     """
-    g = pool_geometry('max_pool2d', x, kernel_size, stride, padding, dilation, ceil_mode)
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = (g[k] for k in
-                                                        ('kernel', 'stride', 'padding', 'dilation', 'out_hw'))
     xs = to_numpy(x)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = _pool_args(xs.shape[2:], kernel_size, stride, padding,
+                                                                  dilation, ceil_mode)
     n, c, h, w = xs.shape
     y = numpy.zeros((n, c, oh, ow), dtype=xs.dtype)
     indices = numpy.zeros((n, c, oh, ow), dtype=numpy.int64)
@@ -92,9 +122,9 @@ def _avg_window(i, stride, padding, kernel, size, count_include_pad):
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                    divisor_override=None):
     """Mean of each window, divided as torch does (see :func:`minigrad.ops.pool.avg_divisor`)."""
-    g = pool_geometry('avg_pool2d', x, kernel_size, stride, padding, 1, ceil_mode)
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = g['kernel'], g['stride'], g['padding'], g['out_hw']
     xs = to_numpy(x)
+    (kh, kw), (sh, sw), (ph, pw), _, (oh, ow) = _pool_args(xs.shape[2:], kernel_size, stride, padding, 1,
+                                                           ceil_mode)
     n, c, h, w = xs.shape
     y = numpy.zeros((n, c, oh, ow), dtype=xs.dtype)
     for i in range(oh):
@@ -115,9 +145,7 @@ def avg_pool2d_backward(grad, input_shape, kernel_size, stride=None, padding=0, 
     """dx: every real input pixel of window (i, j) receives grad[:, :, i, j] / divisor."""
     g = to_numpy(grad)
     n, c, h, w = input_shape
-    geo = pool_geometry('avg_pool2d', numpy.empty((n, c, h, w), dtype=g.dtype), kernel_size, stride, padding, 1,
-                        ceil_mode)
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = geo['kernel'], geo['stride'], geo['padding'], geo['out_hw']
+    (kh, kw), (sh, sw), (ph, pw), _, (oh, ow) = _pool_args((h, w), kernel_size, stride, padding, 1, ceil_mode)
     dx = numpy.zeros((n, c, h, w), dtype=g.dtype)
     for i in range(oh):
         r0, r1, count_h = _avg_window(i, sh, ph, kh, h, count_include_pad)
@@ -208,8 +236,8 @@ def interpolate_forward(x, size=None, scale_factor=None, mode='nearest', align_c
 
         y = (1−λy)(1−λx)·x[y0,x0] + (1−λy)λx·x[y0,x1] + λy(1−λx)·x[y1,x0] + λyλx·x[y1,x1].
     """
-    geo = interpolate_geometry('interpolate', x, size, scale_factor, mode, align_corners, recompute_scale_factor)
     xs = to_numpy(x)
+    geo = _interp_args(xs.shape[2:], size, scale_factor, mode, align_corners, recompute_scale_factor)
     y = numpy.zeros(xs.shape[:2] + geo['size'], dtype=xs.dtype)
     for i, j, taps in _interp_taps(xs.shape[2:], geo, xs.dtype.type):
         for r, col, weight in taps:
@@ -221,8 +249,7 @@ def interpolate_backward(grad, input_shape, size=None, scale_factor=None, mode='
                              recompute_scale_factor=None):
     """dx: each output pixel's gradient sent back to the input pixels it read, with the same weights."""
     g = to_numpy(grad)
-    geo = interpolate_geometry('interpolate', numpy.empty(input_shape, dtype=g.dtype), size, scale_factor, mode,
-                               align_corners, recompute_scale_factor)
+    geo = _interp_args(input_shape[2:], size, scale_factor, mode, align_corners, recompute_scale_factor)
     dx = numpy.zeros(input_shape, dtype=g.dtype)
     for i, j, taps in _interp_taps(input_shape[2:], geo, g.dtype.type):
         for r, col, weight in taps:

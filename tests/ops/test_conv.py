@@ -1,13 +1,15 @@
-"""conv2d / conv_transpose2d: fast im2col kernels against the naive loop references,
-float64 gradchecks, argument errors, and (when installed) PyTorch."""
+"""conv2d / conv_transpose2d: the plain and the fast im2col kernels (tests/ops/conftest.py runs
+every test on both) against the naive loop references, float64 gradchecks, argument errors,
+and (when installed) PyTorch."""
 import numpy as np
 import pytest
 
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.ops import conv as C
-from minigrad.ops import im2col as I
 from minigrad.ops import reference as R
+from minigrad.ops.fast import columns as FI
+from minigrad.ops.fast import conv as FC
 
 # (N, C_in, H, W, C_out, (kH, kW), stride, padding, dilation, groups, bias)
 CONV_CASES = [
@@ -108,14 +110,13 @@ def test_conv_transpose2d_matches_reference(case, rng):
 @pytest.mark.parametrize('shared_rows', [False, True], ids=['im2col', 'shared-rows'])
 @pytest.mark.parametrize('budget', [1, 200, 5000, 10 ** 12],
                          ids=['row-bands', 'small-runs', 'image-runs', 'whole-batch'])
-def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch):
-    """On the CPU, convolutions run chunk by chunk (runs of images, or bands of output rows
-    of one image) under ops.im2col.CHUNK_BYTES, and big stride-1 images share the columns of
-    their kernel rows (SHARED_ROWS_MIN_PIXELS); tiny budgets and thresholds force every path.
-    A whole-batch budget without shared rows is what CuPy runs, so NumPy checks that path too."""
-    monkeypatch.setattr(I, 'CHUNK_BYTES', budget)
-    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1 if shared_rows else 10 ** 9)
-    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_CHANNELS', 1)
+def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch, fast_only):
+    """The fast kernels run chunk by chunk (runs of images, or bands of output rows of one
+    image) under fast.columns.CHUNK_BYTES, and big stride-1 images share the columns of
+    their kernel rows (SHARED_ROWS_MIN_PIXELS); tiny budgets and thresholds force every path."""
+    monkeypatch.setattr(FI, 'CHUNK_BYTES', budget)
+    monkeypatch.setattr(FC, 'SHARED_ROWS_MIN_PIXELS', 1 if shared_rows else 10 ** 9)
+    monkeypatch.setattr(FC, 'SHARED_ROWS_MIN_CHANNELS', 1)
     for case in CONV_CASES:
         n, c, h, w, o, (kh, kw), s, p, d, g, has_bias = case
         x, wt = _data(rng, (n + 1, c, h, w)), _data(rng, (o, c // g, kh, kw))
@@ -139,8 +140,8 @@ def test_chunked_im2col_matches_reference(budget, shared_rows, rng, monkeypatch)
 
 def test_shared_rows_with_a_broadcast_gradient(rng, monkeypatch):
     """A gradient that is a broadcast view (zero strides, e.g. from .sum()) works on every path."""
-    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_PIXELS', 1)
-    monkeypatch.setattr(C, 'SHARED_ROWS_MIN_CHANNELS', 1)
+    monkeypatch.setattr(FC, 'SHARED_ROWS_MIN_PIXELS', 1)
+    monkeypatch.setattr(FC, 'SHARED_ROWS_MIN_CHANNELS', 1)
     x = mg.tensor(_data(rng, (2, 3, 6, 5)), requires_grad=True)
     w = mg.tensor(_data(rng, (4, 3, 3, 3)), requires_grad=True)
     F.conv2d(x, w, padding=1).sum().backward()
@@ -150,22 +151,21 @@ def test_shared_rows_with_a_broadcast_gradient(rng, monkeypatch):
     _close(w.grad, dw_ref)
 
 
-def test_chunks_cover_the_output_once():
+def test_chunks_cover_the_output_once(fast_only):
     """chunks() tiles (images x output rows) exactly: whole-image runs, or row bands of one image."""
-    xp = np
     for n, rows, row_bytes, budget in [(5, 7, 10, 1000), (5, 7, 10, 150), (3, 7, 10, 25), (2, 4, 100, 1)]:
-        C_budget = I.CHUNK_BYTES
+        C_budget = FI.CHUNK_BYTES
         try:
-            I.CHUNK_BYTES = budget
+            FI.CHUNK_BYTES = budget
             seen = np.zeros((n, rows), int)
-            for n0, n1, h0, h1 in I.chunks(n, rows, row_bytes, xp):
+            for n0, n1, h0, h1 in FI.chunks(n, rows, row_bytes):
                 assert n1 > n0 and h1 > h0
                 assert (n1 - n0) * (h1 - h0) * row_bytes <= budget or (n1 - n0, h1 - h0) == (1, 1)
                 assert h1 - h0 == rows or n1 - n0 == 1          # a band never spans images
                 seen[n0:n1, h0:h1] += 1
             assert (seen == 1).all()
         finally:
-            I.CHUNK_BYTES = C_budget
+            FI.CHUNK_BYTES = C_budget
 
 
 def test_random_configurations_match_reference():
@@ -205,18 +205,18 @@ def test_random_configurations_match_reference():
 
 
 @pytest.mark.parametrize('case', [c for c in CONV_CASES if c[6] == 1 and c[7] != 'same'][:6])
-def test_both_input_gradient_methods_agree(case, rng):
-    """Stride 1 uses a 'full' correlation for dL/dx; col2im must give the same numbers."""
+def test_both_input_gradient_methods_agree(case, rng, fast_only):
+    """The fast stride-1 dL/dx is a 'full' correlation; col2im (fast and plain) must agree."""
     n, c, h, w, o, (kh, kw), s, p, d, g, _ = case
     ph, pw = (p, p) if isinstance(p, int) else p
     dh, dw = (d, d) if isinstance(d, int) else d
     wt = mg.tensor(_data(rng, (o, c // g, kh, kw))).data
     ho, wo = h + 2 * ph - dh * (kh - 1), w + 2 * pw - dw * (kw - 1)
     grad = mg.tensor(_data(rng, (n, o, ho, wo))).data
-    args = (grad, wt, (h, w), (1, 1), (ph, pw), (dh, dw), g)
-    full = C.conv_input_grad(*args, method='full')
-    scatter = C.conv_input_grad(*args, method='col2im')
-    _close(full, mg.backend.to_numpy(scatter))
+    args = (grad, wt, (h, w), (1, 1), (ph, ph, pw, pw), (dh, dw), g)
+    full = FC.conv_input_grad(*args, method='full')
+    _close(full, mg.backend.to_numpy(FC.conv_input_grad(*args, method='col2im')))
+    _close(full, mg.backend.to_numpy(C.conv_input_grad(*args)))
 
 
 @pytest.mark.parametrize('kw_', [dict(stride=2, padding=1, dilation=1, groups=1),

@@ -6,7 +6,7 @@ import pytest
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad.ops import loss as L
+from minigrad.functional import loss as L
 from minigrad.testing import as_numpy, assert_close, t32, t64
 
 REDUCTIONS = ('mean', 'sum', 'none')

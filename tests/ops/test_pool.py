@@ -1,13 +1,14 @@
-"""max_pool2d / avg_pool2d / max_unpool2d / interpolate: fast kernels against the naive loop
-references (forward and gradients), torch's index and divisor conventions, float64
-gradchecks, argument errors, and (when installed) PyTorch itself."""
+"""max_pool2d / avg_pool2d / max_unpool2d (and interpolate in the shared gradcheck, error and
+torch tests): the plain and the fast kernels against the naive loop references (forward and
+gradients), torch's index and divisor conventions, float64 gradchecks, argument errors, and
+(when installed) PyTorch itself.  interpolate's case table: test_resample.py."""
 import numpy as np
 import pytest
 
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.ops import reference as R
-from minigrad.testing import as_numpy
+from minigrad.testing import as_numpy, forward_backward
 
 # (shape, kernel, stride, padding, dilation)
 MAX_CASES = [
@@ -33,16 +34,6 @@ AVG_CASES = [
     ((2, 2, 5, 6), (1, 3), (2, 2), (0, 1)),
 ]
 
-# (shape, size, scale_factor)
-INTERP_CASES = [
-    ((2, 3, 5, 7), (9, 4), None),        # up along H, down along W, non-integer ratios
-    ((1, 2, 4, 6), None, 2),
-    ((2, 2, 5, 7), None, 1.5),
-    ((1, 2, 6, 5), None, (0.6, 2.3)),
-    ((2, 1, 3, 4), (8, 8), None),
-    ((1, 2, 5, 7), None, (2.1, 1.1)),    # W keeps its size: copied whatever the factor
-    ((1, 1, 1, 3), (4, 1), None),        # one-pixel axes
-]
 
 
 def _rand(rng, shape, dtype=np.float64):
@@ -52,17 +43,6 @@ def _rand(rng, shape, dtype=np.float64):
 def _distinct(rng, shape):
     """float64 values far apart (no ties, and ±1e-6 never changes an argmax)."""
     return (rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 + 0.05).astype(np.float64)
-
-
-def _run(fn, x, grad=None, **kw):
-    """fn(Tensor x, **kw) -> (y, dx) through minigrad (dx = x.grad for the upstream grad)."""
-    xt = mg.tensor(x, requires_grad=True)
-    out = fn(xt, **kw)
-    y = out[0] if isinstance(out, tuple) else out
-    if grad is None:
-        grad = np.ones(y.shape, dtype=x.dtype)
-    y.backward(mg.tensor(grad).data)
-    return out, as_numpy(xt.grad)
 
 
 # --------------------------------------------------------------------------- max pooling
@@ -75,7 +55,7 @@ def test_max_pool_matches_reference(shape, k, s, p, d, ceil_mode):
     x = _rand(rng, shape)
     y_ref, idx_ref = R.max_pool2d_forward(x, k, s, p, d, ceil_mode)
     grad = _rand(rng, y_ref.shape)
-    (y, idx), dx = _run(F.max_pool2d, x, grad, kernel_size=k, stride=s, padding=p, dilation=d,
+    (y, idx), dx = forward_backward(F.max_pool2d, x, grad, kernel_size=k, stride=s, padding=p, dilation=d,
                         ceil_mode=ceil_mode, return_indices=True)
     np.testing.assert_array_equal(y.numpy(), as_numpy(y_ref))
     np.testing.assert_array_equal(idx.numpy(), as_numpy(idx_ref))
@@ -92,7 +72,7 @@ def test_max_pool_ties_pick_first_in_scan_order():
     np.testing.assert_array_equal(y.numpy()[0, 0], [[3, 0], [2, 5]])
     np.testing.assert_array_equal(idx.numpy()[0, 0], [[1, 2], [8, 10]])  # flat over H*W = 4*4
     # overlapping windows on a constant image: every index is its window's first real tap
-    (y, idx), dx = _run(F.max_pool2d, np.zeros((2, 1, 5, 6)), kernel_size=3, stride=1, padding=1,
+    (y, idx), dx = forward_backward(F.max_pool2d, np.zeros((2, 1, 5, 6)), kernel_size=3, stride=1, padding=1,
                         return_indices=True)
     rows, cols = np.maximum(np.arange(5) - 1, 0), np.maximum(np.arange(6) - 1, 0)
     np.testing.assert_array_equal(idx.numpy()[1, 0], rows[:, None] * 6 + cols[None, :])
@@ -106,7 +86,7 @@ def test_max_pool_all_minus_inf_window_keeps_first_real_tap():
     np.testing.assert_array_equal(idx.numpy()[0, 0], [[0, 1], [3, 4]])
 
 
-def test_max_pool_no_grad_and_float32():
+def test_max_pool_no_grad_and_float32(kernels):
     x = _rand(np.random.default_rng(0), (2, 3, 6, 6), np.float32)
     xt = mg.tensor(x, requires_grad=True)
     y = F.max_pool2d(xt, 3, 2, 1)
@@ -116,9 +96,11 @@ def test_max_pool_no_grad_and_float32():
     with mg.no_grad():
         y, idx = F.max_pool2d(xt, 3, 2, 1, return_indices=True)
     assert not y.requires_grad and idx.shape == y.shape
-    assert mg.graph_bytes(F.max_pool2d(xt, 2)) == 2 * 3 * 3 * 3 * 1  # the graph keeps 1-byte taps only
-    y, idx = F.max_pool2d(xt, 2, return_indices=True)                 # ... or the returned int64 indices
-    assert idx.dtype == np.int64 and mg.graph_bytes(y) == 2 * 3 * 3 * 3 * 8
+    per_output = 1 if kernels == 'fast' else 8     # the fast graph keeps 1-byte taps, the plain int64 indices
+    assert mg.graph_bytes(F.max_pool2d(xt, 2)) == 2 * 3 * 3 * 3 * per_output
+    y, idx = F.max_pool2d(xt, 2, return_indices=True)
+    assert idx.dtype == np.int64 and not idx.requires_grad and idx.is_leaf
+    assert mg.graph_bytes(y) == 2 * 3 * 3 * 3 * 8                    # the returned indices, shared
 
 
 # --------------------------------------------------------------------------- average pooling
@@ -135,7 +117,7 @@ def test_avg_pool_matches_reference(shape, k, s, p, ceil_mode, count_include_pad
               divisor_override=divisor_override)
     y_ref = R.avg_pool2d_forward(x, **kw)
     grad = _rand(rng, y_ref.shape)
-    y, dx = _run(F.avg_pool2d, x, grad, **kw)
+    y, dx = forward_backward(F.avg_pool2d, x, grad, **kw)
     np.testing.assert_allclose(y.numpy(), as_numpy(y_ref), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(dx, as_numpy(R.avg_pool2d_backward(grad, shape, **kw)), rtol=1e-12, atol=1e-12)
 
@@ -191,37 +173,6 @@ def test_max_unpool_matches_reference(shape, k, s, p, out_hw):
     y.backward(mg.tensor(grad).data)
     np.testing.assert_array_equal(y.numpy(), as_numpy(R.max_unpool2d_forward(x, idx, hw)))
     np.testing.assert_array_equal(as_numpy(xt.grad), as_numpy(R.max_unpool2d_backward(grad, idx)))
-
-
-# --------------------------------------------------------------------------- interpolation
-
-
-@pytest.mark.parametrize('mode,align_corners', [('nearest', None), ('bilinear', False), ('bilinear', True),
-                                                ('bilinear', None)])
-@pytest.mark.parametrize('shape,size,scale', INTERP_CASES)
-@pytest.mark.parametrize('dtype', [np.float64, np.float32])
-def test_interpolate_matches_reference(shape, size, scale, mode, align_corners, dtype):
-    rng = np.random.default_rng(5)
-    x = _rand(rng, shape, dtype)
-    kw = dict(size=size, scale_factor=scale, mode=mode, align_corners=align_corners)
-    y_ref = R.interpolate_forward(x, **kw)
-    grad = _rand(rng, y_ref.shape, dtype)
-    y, dx = _run(F.interpolate, x, grad, **kw)
-    assert y.dtype == dtype and dx.dtype == dtype
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(y.numpy(), as_numpy(y_ref), rtol=tol, atol=tol)
-    np.testing.assert_allclose(dx, as_numpy(R.interpolate_backward(grad, shape, **kw)), rtol=tol, atol=tol)
-
-
-def test_interpolate_known_values():
-    x = mg.tensor(np.array([[[[0., 1.], [2., 3.]]]], dtype=np.float32))
-    near = F.interpolate(x, scale_factor=2).numpy()[0, 0]
-    np.testing.assert_array_equal(near, [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]])
-    corners = F.interpolate(x, size=3, mode='bilinear', align_corners=True).numpy()[0, 0]
-    np.testing.assert_allclose(corners, [[0, .5, 1], [1, 1.5, 2], [2, 2.5, 3]])
-    half = F.interpolate(x, size=4, mode='bilinear').numpy()[0, 0, 0]  # src = (dst + .5)/2 − .5, clamped
-    np.testing.assert_allclose(half, [0, .25, .75, 1])
-    np.testing.assert_array_equal(F.upsample(x, scale_factor=2).numpy()[0, 0], near)
 
 
 # --------------------------------------------------------------------------- gradchecks (float64)

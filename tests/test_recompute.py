@@ -6,8 +6,8 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.checkpoint import checkpoint, checkpoint_module, checkpoint_sequential
-from minigrad.function import graph_arrays
+from minigrad.recompute import checkpoint, checkpoint_module, checkpoint_sequential
+from minigrad.instrument import graph_arrays
 from minigrad.models import UNet
 from minigrad.testing import assert_close
 

@@ -1,7 +1,7 @@
-"""Argument checks shared by the spatial ops (conv, pooling, interpolation)."""
+"""Argument checks shared by the spatial functions (conv, pooling, interpolation)."""
 
 
-def pair(value, name, op, minimum):
+def int_pair(value, name, op, minimum):
     """An int or a pair of ints -> (a, b), each >= ``minimum``; else a ValueError naming ``op``.
 
     PyTorch accepts ``stride=2`` and ``stride=(2, 1)`` alike; so do we.
@@ -12,3 +12,13 @@ def pair(value, name, op, minimum):
     if min(both) < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return both
+
+
+def check_image(op, x):
+    """A 4-D (N, C, H, W) floating-point array or Tensor, else a clear error."""
+    if not hasattr(x, 'shape'):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
+    if len(x.shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
+    if x.dtype.kind != 'f':
+        raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype} (shape {tuple(x.shape)})")

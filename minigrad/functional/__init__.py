@@ -3,8 +3,8 @@
 Import as ``import minigrad.functional as F``.  Each function validates its
 arguments (errors name the function and the shapes) and calls one Function.
 """
-from .ops import activation
-from .ops.shape import Pad
+from ..ops import activation
+from ..ops.shape import Pad
 
 
 def relu(x):
@@ -51,11 +51,12 @@ def linear(x, weight, bias=None):
 
 
 # Spatial ops, losses, norms and dropout: one import line per family.
-from .ops.conv import conv2d, conv_transpose2d  # noqa: E402
-from .ops.pool import avg_pool2d, interpolate, max_pool2d, max_unpool2d, upsample  # noqa: E402
-from .ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: E402
+from .conv import conv2d, conv_transpose2d  # noqa: E402
+from .pool import avg_pool2d, max_pool2d, max_unpool2d  # noqa: E402
+from .resample import interpolate, upsample  # noqa: E402
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: E402
                        l1_loss, mse_loss, nll_loss, smooth_l1_loss)
-from .ops.norm import batch_norm, instance_norm  # noqa: E402
-from .ops.dropout import dropout, dropout2d  # noqa: E402
+from .norm import batch_norm, instance_norm  # noqa: E402
+from .dropout import dropout, dropout2d  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith('_') and name != 'Pad' and callable(globals()[name])]

@@ -1,4 +1,8 @@
-"""Gradient checkpointing: trade compute for memory.
+"""Gradient checkpointing (recompute in backward): trade compute for memory.
+
+The module is named for what it does, recomputing; "checkpoint" elsewhere in
+minigrad means saved weights (:mod:`minigrad.io`).  The functions keep
+torch's names (``torch.utils.checkpoint.checkpoint``).
 
 Training memory is dominated by *activations*, not weights: every op keeps
 what its backward needs (a conv keeps its input, a ReLU its output…) from the
