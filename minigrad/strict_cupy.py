@@ -29,6 +29,7 @@ NumPy, which CuPy mirrors.  What it cannot check: CUDA kernels (``RawKernel``,
 """
 import contextlib
 import sys
+import weakref
 
 import numpy
 
@@ -91,10 +92,16 @@ def _device(value, where, allow_host=False):
     return value
 
 
+#: The live device array of each NumPy array, so that one buffer has one device array object
+#: (``x.base`` is the same object each time, as on CuPy; graph accounting counts by identity).
+_LIVE = weakref.WeakValueDictionary()
+
+
 def _wrap(value):
     """NumPy results back to device arrays; a NumPy scalar becomes a 0-d array, as CuPy returns."""
     if isinstance(value, numpy.ndarray):
-        return ndarray(value)
+        known = _LIVE.get(id(value))
+        return known if known is not None and known._a is value else ndarray(value)
     if isinstance(value, numpy.generic):
         return ndarray(numpy.asarray(value))
     if isinstance(value, tuple):
@@ -113,6 +120,7 @@ class ndarray:
         if not isinstance(array, numpy.ndarray):
             raise TypeError("cupy.ndarray(...): build device arrays with cupy.asarray / zeros / empty")
         self._a = array
+        _LIVE[id(array)] = self
 
     # NumPy may not take a device array, neither by conversion nor through its functions.
     def __array__(self, *args, **kwargs):

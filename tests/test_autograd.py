@@ -250,7 +250,7 @@ def test_a_wrong_shaped_gradient_names_the_function_and_the_shapes():
             return g[:1]
 
     x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"Bad.backward returned a gradient of shape \(1,\) for input 0 "
+    with pytest.raises(ValueError, match=r"Bad.backward returned a gradient of shape \(1,\) for input 0 "
                                            r"of shape \(3,\)"):
         Bad.apply(x).sum().backward()
 

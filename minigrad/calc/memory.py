@@ -27,8 +27,9 @@ Conv2d                 its input (padding_mode 'reflect' etc.: the padded  input
 ConvTranspose2d        its input and the weight                            input + weight
 ReLU/Sigmoid/Tanh      its output                                          output
 LeakyReLU              a boolean mask x > 0                                B·C·H·W·1
-MaxPool2d              the winning tap per window (int8 up to 127 taps);   B·C·Ho·Wo·1
-                       with return_indices the int64 indices instead       (B·C·Ho·Wo·8)
+MaxPool2d              the winning tap per window (int8 up to 127 taps)    B·C·Ho·Wo·1
+                       with the CPU-tuned kernels; the int64 indices with  (B·C·Ho·Wo·8)
+                       the plain ones (CuPy, MINIGRAD_FAST=0) or return_indices
 AvgPool2d              the divisor of every window (Ho, Wo)                Ho·Wo·4
 MaxUnpool2d            the indices it was given (shared with the pool)     0 new
 Upsample               two interpolation matrices (Ho, H), (Wo, W)         (Ho·H + Wo·W)·4
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
+from .. import backend
 from .records import check_shape, nbytes, records
 from .table import format_table, human_bytes, mb, mib
 
@@ -106,6 +108,8 @@ def saved_by(rec, index, requires):
         if len(outs) > 1:   # return_indices: the saved indices are the returned ones
             return [(outs[1][0], nbytes(outs[1][1], outs[1][2]), 'act')]
         taps = lay.kernel[0] * lay.kernel[1]
+        if not backend.fast_kernels_for(backend.default_xp()):   # the plain kernel keeps int64 indices
+            return [(new + ('indices',), nbytes(outs[0][1], numpy.int64), 'act')]
         small = numpy.int8 if taps <= 127 else numpy.int16 if taps <= 32767 else numpy.int32
         return [(new + ('taps',), nbytes(outs[0][1], small), 'act')]
     if t == 'AvgPool2d':
@@ -266,7 +270,7 @@ def measure(model, input_shape, dtype='float32', optimizer='adam', batch=None):
     :func:`minigrad.graph_bytes` (total and per layer: the new arrays the graph holds
     after each leaf module, functional ops just before it included)."""
     import minigrad as mg
-    from ..function import graph_arrays
+    from ..instrument import graph_arrays
     from .modules import leaf_modules, own_parameters
 
     report = memory(model, input_shape, dtype, optimizer, batch)
