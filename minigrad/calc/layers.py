@@ -27,6 +27,8 @@ Kinds (what happens along one axis, for output position ``o``):
 import re
 from dataclasses import dataclass, replace
 
+from ..ops.geometry import conv_out_size, conv_transpose_out_size, pool_out_size, span, unpool_out_size
+
 KINDS = ('conv', 'tconv', 'maxpool', 'avgpool', 'unpool', 'upsample', 'pad', 'identity', 'global')
 POOLS = ('maxpool', 'avgpool')
 #: Every size, stride, padding, factor and channel count is below this (the largest int32 + 1), so
@@ -170,17 +172,15 @@ def output_size(g, n):
     """Output length along one axis for input length ``n`` (torch's formulas; ``g`` from :meth:`Layer.axis`)."""
     kind, k, s, p, d = g['kind'], g['k'], g['s'], g['p'], g['d']
     if kind in ('conv', 'pad') + POOLS:
-        span = n + p + g['pa'] - d * (k - 1) - 1
-        if span < 0:
+        if n + p + g['pa'] < span(k, d):
             return 0
-        out = (-(-span // s) if g['ceil'] else span // s) + 1
-        if g['ceil'] and (out - 1) * s >= n + p:   # torch: the last window must start inside
-            out -= 1
-        return out
+        if g['ceil']:   # torch: the last window must start inside the input or the left padding
+            return pool_out_size(n, k, s, p, d, ceil_mode=True)
+        return conv_out_size(n, k, s, p, g['pa'], d)
     if kind == 'tconv':
-        return (n - 1) * s - 2 * p + d * (k - 1) + g['op'] + 1
+        return conv_transpose_out_size(n, k, s, p, d, g['op'])
     if kind == 'unpool':
-        return (n - 1) * s - 2 * p + k
+        return unpool_out_size(n, k, s, p)
     if kind == 'upsample':
         return n * g['f']
     if kind == 'global':

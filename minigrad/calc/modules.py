@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy
 
+from ..ops.geometry import conv_transpose_out_size, pair, same_padding
 from .layers import Layer
 
 IDENTITY = {'ReLU', 'LeakyReLU', 'Sigmoid', 'Tanh', 'ELU', 'GELU', 'SiLU', 'Hardtanh', 'PReLU',
@@ -28,10 +29,6 @@ IDENTITY = {'ReLU', 'LeakyReLU', 'Sigmoid', 'Tanh', 'ELU', 'GELU', 'SiLU', 'Hard
             'BatchNorm1d', 'BatchNorm2d', 'InstanceNorm2d', 'GroupNorm', 'LayerNorm'}
 GLOBAL = {'Linear', 'Flatten', 'AdaptiveAvgPool2d', 'AdaptiveMaxPool2d'}
 PADS = {'ZeroPad2d', 'ReflectionPad2d', 'ReplicationPad2d', 'ConstantPad2d'}
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(int(a) for a in v)
 
 
 def _scale(module, in_hw=None, out_hw=None):
@@ -57,21 +54,21 @@ def layer_from_module(module, in_shape=None, out_shape=None, name=''):
     t = type(module).__name__
     name = f"{name}:{t}" if name else t
     if t in ('Conv2d', 'ConvTranspose2d'):
-        k, d = _pair(module.kernel_size), _pair(module.dilation)
+        k, d = pair(module.kernel_size), pair(module.dilation)
         pad = module.padding
         after = None
         if isinstance(pad, str):  # 'same' / 'valid': torch puts an odd extra row/col after
-            total = [dd * (kk - 1) if pad == 'same' else 0 for dd, kk in zip(d, k)]
-            pad, after = tuple(t_ // 2 for t_ in total), tuple(t_ - t_ // 2 for t_ in total)
+            halves = [same_padding(kk, dd) if pad == 'same' else (0, 0) for kk, dd in zip(k, d)]
+            pad, after = tuple(h[0] for h in halves), tuple(h[1] for h in halves)
         kw = dict(in_channels=module.in_channels, out_channels=module.out_channels,
                   groups=getattr(module, 'groups', 1), bias=getattr(module, 'bias', None) is not None,
                   name=name)
         if t == 'Conv2d':
             return Layer('conv', k, module.stride, pad, d, padding_after=after, **kw)
-        op = _pair(module.output_padding)
+        op = pair(module.output_padding)
         if in_shape is not None and out_shape is not None:  # forward(x, output_size=...) may change it
-            op = tuple(o - ((i - 1) * s - 2 * p + dd * (kk - 1) + 1) for o, i, s, p, dd, kk in
-                       zip(out_shape[2:], in_shape[2:], _pair(module.stride), _pair(pad), d, k))
+            op = tuple(o - conv_transpose_out_size(i, kk, s, p, dd) for o, i, s, p, dd, kk in
+                       zip(out_shape[2:], in_shape[2:], pair(module.stride), pair(pad), d, k))
         return Layer('tconv', k, module.stride, pad, d, op, **kw)
     if t in ('MaxPool2d', 'AvgPool2d'):
         kind = 'maxpool' if t == 'MaxPool2d' else 'avgpool'

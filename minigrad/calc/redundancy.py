@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy
 
+from ..ops.geometry import conv_out_size
 from .layers import as_layers
 from .table import format_table, human_count
 
@@ -75,7 +76,7 @@ def enumerate_coverage(image_size, patch, centers='all'):
 
 def placements(patch, kernel=3, stride=1, padding=0, dilation=1):
     """c(u): how many first-layer kernel placements inside one window touch window position u."""
-    n_out = max((patch + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1, 0)
+    n_out = max(conv_out_size(patch, kernel, stride, padding, padding, dilation), 0)
     u = numpy.add.outer(numpy.arange(n_out) * stride - padding, numpy.arange(kernel) * dilation).ravel()
     return numpy.bincount(u[(u >= 0) & (u < patch)], minlength=patch)
 
