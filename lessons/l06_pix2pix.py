@@ -42,7 +42,7 @@ from minigrad import calc, gan
 from minigrad.backend import to_numpy
 from minigrad.data import EdgesToPhotos, ProceduralFacades
 from minigrad.models import PatchDiscriminator, UNetGenerator
-from minigrad.ops.loss import l1_loss
+from minigrad.functional import l1_loss
 from minigrad.optim import Adam
 from minigrad.random import generator
 from minigrad.train import set_requires_grad

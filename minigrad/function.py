@@ -297,12 +297,3 @@ def topological_order(root_node):
             if edge is not None and id(edge[0]) not in seen:
                 stack.append((edge[0], False))
     return order
-
-
-def __getattr__(name):
-    # Memory accounting moved to minigrad.instrument; these names stay importable from here
-    # until every caller imports them from there.
-    if name in ('graph_arrays', 'graph_bytes'):
-        from . import instrument
-        return getattr(instrument, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import gan
-from minigrad.ops.loss import l1_loss
+from minigrad.functional import l1_loss
 from minigrad.testing import as_numpy, assert_close, t32, t64
 
 

@@ -8,7 +8,7 @@ from minigrad import nn, optim
 from minigrad.data import DataLoader
 from minigrad.data.dataset import TensorDataset
 from minigrad.function import is_grad_enabled
-from minigrad.ops.loss import cross_entropy
+from minigrad.functional import cross_entropy
 from minigrad.train import evaluate, fit, plot_history
 
 

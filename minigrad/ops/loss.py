@@ -230,16 +230,3 @@ def _grad_scale(grad, reduction, count):
 
 def _cast_back(g, dtype):
     return None if g is None else g.astype(dtype, copy=False)
-
-
-# The public functions moved to minigrad.functional.loss; these names stay importable from here
-# until every caller imports them from there (ops never import functional at module level).
-_MOVED = ('mse_loss', 'l1_loss', 'smooth_l1_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits',
-          'cross_entropy', 'nll_loss')
-
-
-def __getattr__(name):
-    if name in _MOVED:
-        from ..functional import loss
-        return getattr(loss, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

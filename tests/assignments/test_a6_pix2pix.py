@@ -14,7 +14,7 @@ import minigrad as mg
 from minigrad import gan
 from minigrad.models.pix2pix import PatchDiscriminator, UNetGenerator
 from minigrad.models.pix2pix_trainer import Pix2PixTrainer
-from minigrad.ops.loss import l1_loss
+from minigrad.functional import l1_loss
 from minigrad.testing import as_numpy, assert_close, t64
 
 

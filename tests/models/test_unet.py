@@ -11,7 +11,7 @@ from minigrad.calc.receptive_field import receptive_field_paths
 from minigrad.data.shapes import SyntheticShapes
 from minigrad.models import EncoderDecoder, UNet
 from minigrad.models.unet import valid_output_size
-from minigrad.ops.loss import cross_entropy
+from minigrad.functional import cross_entropy
 
 COMBOS = [('maxpool', 'transpose'), ('conv', 'transpose'), ('maxpool', 'unpool'),
           ('maxpool', 'upsample'), ('conv', 'upsample')]
