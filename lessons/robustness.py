@@ -68,7 +68,7 @@ def collect(runs):
 
 def summarise(table):
     rows = []
-    for (lesson, mode, claim), entries in sorted(table.items()):
+    for (lesson, mode, claim), entries in table.items():   # in the order the lessons state them
         margins = [e['margin'] for e in entries if isinstance(e['margin'], (int, float))]
         rows.append({'lesson': lesson, 'mode': mode, 'claim': claim, 'runs': len(entries),
                      'held': sum(e['holds'] for e in entries),

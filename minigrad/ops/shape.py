@@ -69,6 +69,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, a, index):
+        index = _index_on_device(index, get_array_module(a))
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         try:
             return a[index]
@@ -85,6 +86,16 @@ class GetItem(Function):
         else:
             out[ctx.index] = grad
         return out
+
+
+def _index_on_device(index, xp):
+    """Index arrays on the array's device: CuPy's ``add.at`` takes no NumPy index (and a copy
+    per use would cost a transfer each time)."""
+    if isinstance(index, tuple):
+        return tuple(_index_on_device(i, xp) for i in index)
+    if getattr(index, 'ndim', 0) > 0 and not isinstance(index, xp.ndarray):
+        return xp.asarray(index)
+    return index
 
 
 class Cat(Function):
