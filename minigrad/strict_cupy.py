@@ -201,37 +201,11 @@ class ndarray:
             return self if out is self._a else _wrap(out)   # x.astype(same, copy=False) is x
         return method
 
-    @property
-    def T(self):
-        return ndarray(self._a.T)
 
-    @property
-    def shape(self):
-        return self._a.shape
-
-    @property
-    def dtype(self):
-        return self._a.dtype
-
-    @property
-    def ndim(self):
-        return self._a.ndim
-
-    @property
-    def size(self):
-        return self._a.size
-
-    @property
-    def strides(self):
-        return self._a.strides
-
-    @property
-    def itemsize(self):
-        return self._a.itemsize
-
-    @property
-    def nbytes(self):
-        return self._a.nbytes
+# Metadata reads need no transfer: straight from the NumPy array inside.
+for _name in ('shape', 'dtype', 'ndim', 'size', 'strides', 'itemsize', 'nbytes'):
+    setattr(ndarray, _name, property(lambda self, _name=_name: getattr(self._a, _name)))
+ndarray.T = property(lambda self: ndarray(self._a.T))
 
 
 def _operator(name, inplace=False):
