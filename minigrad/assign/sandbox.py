@@ -149,7 +149,8 @@ class Sandbox:
     def env(self, home):
         return {'PATH': '/usr/local/bin:/usr/bin:/bin', 'LANG': 'C.UTF-8', 'HOME': home, 'TMPDIR': home,
                 'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
-                'MINIGRAD_NO_PROGRESS': '1', 'PYTHONDONTWRITEBYTECODE': '1'}
+                'MINIGRAD_NO_PROGRESS': '1', 'PYTHONDONTWRITEBYTECODE': '1',
+                'MINIGRAD_FAST': '0'}   # the plain kernels: the students' own code, on both sides
 
     def give(self, path):
         """Let the submission's user write to ``path`` (a folder the grader made for it)."""
@@ -237,7 +238,8 @@ class Unconfined(Sandbox):
     def env(self, home):
         env = dict(os.environ)
         env.pop('PYTHONPATH', None)
-        env.update(OPENBLAS_NUM_THREADS='1', MINIGRAD_NO_PROGRESS='1', PYTHONDONTWRITEBYTECODE='1')
+        env.update(OPENBLAS_NUM_THREADS='1', MINIGRAD_NO_PROGRESS='1', PYTHONDONTWRITEBYTECODE='1',
+                   MINIGRAD_FAST='0')   # the same kernels as the submission's side, whatever the caller's
         return env
 
     def _enter(self):
