@@ -138,7 +138,7 @@ def test_student_copy_imports_and_untouched_code_runs(student):
         "assert F.conv2d(x, w, padding=1).shape == (1, 2, 4, 4)\n"
         "assert float(((x * 2).relu() @ x).sum().item()) == 128.0\n"
         "try:\n"
-        "    R.conv2d_forward(x.data, w.data)\n"
+        "    R.conv2d_forward(x.array, w.array)\n"
         "except NotImplementedError as e:\n"
         "    assert str(e).startswith('a2_conv_forward: '), e\n"
         "else:\n"
