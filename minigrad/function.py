@@ -367,12 +367,13 @@ def _run_backward(node, outs, create_graph):
 
 
 def _saved_tensors(node):
-    """``ctx.saved`` as Tensors for a differentiable backward: a saved input is that input
-    (its graph included), a saved output this node's output; any other array is a constant."""
+    """``ctx.saved`` as Tensors for a differentiable backward: a saved floating-point input is
+    that input (its graph included), a saved output this node's output; any other array (derived
+    values, integer indices, boolean masks, even when they were an input or output) stays a constant."""
     tensor = _tensor_type()
     saved = []
     for a, role in zip(node.ctx.saved, node.ctx._roles):
-        if role is None:
+        if role is None or a.dtype.kind not in 'fc':  # (integer indices, masks: never a gradient)
             saved.append(a)
             continue
         kind, k = role

@@ -30,11 +30,11 @@ LeakyReLU              a boolean mask x > 0                                B·C�
 MaxPool2d              the winning tap per window (int8 up to 127 taps)    B·C·Ho·Wo·1
                        with the CPU-tuned kernels; the int64 indices with  (B·C·Ho·Wo·8)
                        the plain ones (CuPy, MINIGRAD_FAST=0) or return_indices
-AvgPool2d              the divisor of every window (Ho, Wo)                Ho·Wo·4
+AvgPool2d              nothing (the divisors are recomputed in backward)   0
 MaxUnpool2d            the indices it was given (shared with the pool)     0 new
 Upsample               two interpolation matrices (Ho, H), (Wo, W)         (Ho·H + Wo·W)·4
-BatchNorm2d            x̂ (normalised input), 1/σ per channel, weight       input + C·4 + weight
-InstanceNorm2d         x̂, 1/σ per (sample, channel), weight if affine      input + B·C·4 (+ weight)
+BatchNorm2d            its input, μ and 1/σ per channel, weight            input + 2·C·4 + weight
+InstanceNorm2d         its input, μ, 1/σ per (sample, channel), weight     input + 2·B·C·4 (+ weight)
 Dropout (training)     the boolean keep-mask                               B·C·H·W·1 (Dropout2d: B·C)
 Linear                 its input and the weight                            input + weight
 Flatten/pads/Identity  nothing
@@ -112,8 +112,6 @@ def saved_by(rec, index, requires):
             return [(new + ('indices',), nbytes(outs[0][1], numpy.int64), 'act')]
         small = numpy.int8 if taps <= 127 else numpy.int16 if taps <= 32767 else numpy.int32
         return [(new + ('taps',), nbytes(outs[0][1], small), 'act')]
-    if t == 'AvgPool2d':
-        return [(new + ('div',), nbytes(outs[0][1][2:], dtype), 'act')]
     if t == 'MaxUnpool2d':
         if len(ins) > 1:
             return [(ins[1][0], nbytes(ins[1][1], ins[1][2]), 'act')]
@@ -123,7 +121,8 @@ def saved_by(rec, index, requires):
         return [(new + ('interp',), (ho * h + wo * w) * item, 'act')]
     if t in ('BatchNorm1d', 'BatchNorm2d', 'InstanceNorm2d'):
         per = x_shape[1] if t.startswith('Batch') else x_shape[0] * x_shape[1]
-        saved = [(new + ('xhat',), nbytes(x_shape, dtype), 'act'), (new + ('invstd',), per * item, 'act')]
+        saved = [(x_key, nbytes(x_shape, dtype), 'act'), (new + ('mean',), per * item, 'act'),
+                 (new + ('invstd',), per * item, 'act')]
         return saved + weight
     if t in ('Dropout', 'Dropout2d'):
         if not _attr(rec, 'training', True) or _attr(rec, 'p', 0.5) == 0:

@@ -37,7 +37,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check(op, input, weight, bias, running_mean, running_var)
     if not training and running_mean is None:
         raise ValueError(f"{op}: training=False needs running_mean and running_var")
-    if training and math.prod(input.shape) // max(input.shape[1], 1) <= 1:
+    if training and math.prod(input.shape) == max(input.shape[1], 1):  # one value (an empty batch is fine)
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of "
                          f"shape {tuple(input.shape)}")
     return BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
@@ -59,7 +59,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats and running_mean is None:
         raise ValueError(f"{op}: use_input_stats=False needs running_mean and running_var")
     spatial = math.prod(input.shape[2:])
-    if use_input_stats and spatial <= 1:
+    if use_input_stats and spatial == 1:
         raise ValueError(f"{op}: expected more than 1 spatial element when training, got input of "
                          f"shape {tuple(input.shape)}")
     return InstanceNorm.apply(input, weight, bias, running_mean=_data(running_mean),

@@ -1,13 +1,21 @@
 """Activations.  Each backward uses what the forward already computed
 (the output for sigmoid/tanh/softmax, a mask for ReLU) so no transcendental
 function is evaluated twice.
+
+Every backward here is written with operators (and :class:`~.elementwise.Exp`), so it
+also runs on Tensors and can be differentiated again (``create_graph=True``): the saved
+output is then the output Tensor, and the second derivative flows through it
+(e.g. d/da of g·z(1 − z) for the sigmoid).  ReLU's and LeakyReLU's masks are constants:
+their second derivative is 0 (almost everywhere), as torch's.
 """
 from ..backend import get_array_module
 from ..function import Function
+from .elementwise import Exp
 
 
 class ReLU(Function):
     """z = max(a, 0);  dL/da = g · [a > 0]."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -35,6 +43,7 @@ class LeakyReLU(Function):
     max(a, slope·a) (min for slope > 1), exact; the backward multiplies by
     :func:`_slopes`.  The saved sign is a 1-byte mask, not the input.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
@@ -62,6 +71,7 @@ def _slopes(positive, slope, dtype):
 
 class Sigmoid(Function):
     """z = 1 / (1 + e^-a), computed without overflow for large |a|;  dL/da = g · z(1 - z)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -79,6 +89,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """z = tanh(a);  dL/da = g · (1 - z²)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -99,6 +110,7 @@ def _log_softmax(xp, a, axis):
 
 class Softmax(Function):
     """z_i = e^{a_i} / Σ_j e^{a_j} along ``dim``;  dL/da = z · (g - Σ_j g_j z_j)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, dim=-1):
@@ -117,6 +129,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """z_i = a_i - log Σ_j e^{a_j} (max-shifted, stable for logits of ±1e4);
     dL/da = g - softmax(a) · Σ_j g_j."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, dim=-1):
@@ -129,5 +142,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved
-        xp = get_array_module(grad)
-        return grad - xp.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
+        return grad - Exp.apply(out) * grad.sum(axis=ctx.dim, keepdims=True)

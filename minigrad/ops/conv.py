@@ -42,23 +42,34 @@ class Conv2d(Function):
 
     Gradients (g = dL/dy):  dL/dw = g @ colsᵀ;  dL/db = Σ_{n,h,w} g;
     dL/dx = conv_transpose2d(g, w) (:func:`conv_input_grad`).
+    The backward is made of ops (ConvTranspose2d, Conv2dWeightGrad), so it runs on Tensors too.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
         kernels = kernels_for(get_array_module(x), __name__)
         ctx.save_for_backward(x, w)
         ctx.params = (stride, padding, dilation, groups)
+        if x.shape[0] == 0:  # an empty batch: an empty result, as torch (the kernels split the batch)
+            return empty_batch(x, w.shape[0], tuple(conv_out_size(x.shape[2 + a], w.shape[2 + a], stride[a],
+                                                                  padding[2 * a], padding[2 * a + 1], dilation[a])
+                                                    for a in range(2)))
         return kernels.conv_forward(x, w, b, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, grad):
         x, w = ctx.saved
         stride, padding, dilation, groups = ctx.params
-        kernels = kernels_for(get_array_module(grad), __name__)
         need_x, need_w, need_b = ctx.needs_input_grad
-        dx = kernels.conv_input_grad(grad, w, x.shape[2:], stride, padding, dilation, groups) if need_x else None
-        dw = kernels.conv_weight_grad(x, grad, w.shape[2:], stride, padding, dilation, groups) if need_w else None
+        dx = dw = None
+        if need_x:  # the transposed convolution, padded at the bottom/right to give back x's size
+            dx = ConvTranspose2d.apply(grad, w, None, stride=stride, dilation=dilation, groups=groups,
+                                       padding=transpose_padding(padding, x.shape[2:], grad.shape[2:],
+                                                                 w.shape[2:], stride, dilation))
+        if need_w:
+            dw = Conv2dWeightGrad.apply(x, grad, kernel=tuple(w.shape[2:]), stride=stride, padding=padding,
+                                        dilation=dilation, groups=groups)
         return dx, dw, (bias_grad(grad) if need_b else None)
 
 
@@ -73,15 +84,20 @@ class ConvTranspose2d(Function):
     is top = p, bottom = p − q.)
 
     Gradients (g = dL/dy):  dL/dx = conv2d(g, w) with the same arguments;
-    dL/dw[c,o,i,j] = Σ x[n,c,h,w] · gpad[n, o, s·h + d·i, s·w + d·j];  dL/db = Σ_{n,h,w} g.
+    dL/dw[c,o,i,j] = Σ x[n,c,h,w] · gpad[n, o, s·h + d·i, s·w + d·j] (:class:`Conv2dWeightGrad`
+    with x and g swapped);  dL/db = Σ_{n,h,w} g.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
         kernels = kernels_for(get_array_module(x), __name__)
         out_hw = tuple((x.shape[2 + a] - 1) * stride[a] + span(w.shape[2 + a], dilation[a])
                        - padding[2 * a] - padding[2 * a + 1] for a in range(2))
-        y = kernels.conv_input_grad(x, w, out_hw, stride, padding, dilation, groups)
+        if x.shape[0] == 0:
+            y = empty_batch(x, w.shape[1] * groups, out_hw)
+        else:
+            y = kernels.conv_input_grad(x, w, out_hw, stride, padding, dilation, groups)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         ctx.save_for_backward(x, w)
@@ -92,11 +108,63 @@ class ConvTranspose2d(Function):
     def backward(ctx, grad):
         x, w = ctx.saved
         stride, padding, dilation, groups = ctx.params
-        kernels = kernels_for(get_array_module(grad), __name__)
         need_x, need_w, need_b = ctx.needs_input_grad
-        dx = kernels.conv_forward(grad, w, None, stride, padding, dilation, groups) if need_x else None
-        dw = kernels.conv_weight_grad(grad, x, w.shape[2:], stride, padding, dilation, groups) if need_w else None
+        params = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        dx = Conv2d.apply(grad, w, None, **params) if need_x else None
+        dw = Conv2dWeightGrad.apply(grad, x, kernel=tuple(w.shape[2:]), **params) if need_w else None
         return dx, dw, (bias_grad(grad) if need_b else None)
+
+
+class Conv2dWeightGrad(Function):
+    """dw = conv2d_weight(x, g): the weight gradient of y = conv2d(x, w), as an op of its own.
+
+    x (N, C, H, W), g (N, O, Ho, Wo) -> dw (O, C/groups, kH, kW) for ``kernel`` = (kH, kW),
+    dw[o,c,i,j] = Σ_{n,h,w} g[n,o,h,w] · xpad[n, c, s·h + d·i, s·w + d·j]  (c in o's group).
+
+    It is bilinear in (x, g), so for an incoming gradient G (shaped like w) its own gradients
+    are the other two convolutions with G as the weight:
+    dL/dx = conv_transpose2d(g, G) (back to x's size),  dL/dg = conv2d(x, G).
+    With :class:`Conv2d` and :class:`ConvTranspose2d` this closes the set: derivatives of any
+    order of a convolution are convolutions.
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, g, kernel, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+        kernels = kernels_for(get_array_module(x, g), __name__)
+        ctx.save_for_backward(x, g)
+        ctx.params = (kernel, stride, padding, dilation, groups)
+        if x.shape[0] == 0:  # a sum over an empty batch
+            return get_array_module(x).zeros((g.shape[1], x.shape[1] // groups) + tuple(kernel), dtype=x.dtype)
+        return kernels.conv_weight_grad(x, g, kernel, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved
+        kernel, stride, padding, dilation, groups = ctx.params
+        dx = dg = None
+        if ctx.needs_input_grad[0]:
+            dx = ConvTranspose2d.apply(g, grad, None, stride=stride, dilation=dilation, groups=groups,
+                                       padding=transpose_padding(padding, x.shape[2:], g.shape[2:], kernel,
+                                                                 stride, dilation))
+        if ctx.needs_input_grad[1]:
+            dg = Conv2d.apply(x, grad, None, stride=stride, padding=padding, dilation=dilation, groups=groups)
+        return dx, dg
+
+
+def empty_batch(x, channels, out_hw):
+    """The (0, channels, Ho, Wo) result of a convolution of an empty batch x."""
+    return get_array_module(x).zeros((0, channels) + tuple(out_hw), dtype=x.dtype)
+
+
+def transpose_padding(padding, in_hw, out_hw, kernel, stride, dilation):
+    """The (top, bottom, left, right) padding that makes conv_transpose2d map ``out_hw`` back to
+    exactly ``in_hw``: top/left as the convolution's, bottom/right = (Ho − 1)·s + d·(k − 1) + 1 − top − H,
+    which may be smaller than the convolution's (rows it never read get no gradient) or negative."""
+    top, _, left, _ = padding
+    bottom, right = ((out_hw[a] - 1) * stride[a] + span(kernel[a], dilation[a]) - (top, left)[a] - in_hw[a]
+                     for a in range(2))
+    return (top, bottom, left, right)
 
 
 # --------------------------------------------------------------------------- the plain kernels

@@ -102,7 +102,11 @@ class CrossEntropy(Function):
         if ctx.reduction == 'none':
             coef = grad.reshape(n, m)
         else:
-            coef = xp.broadcast_to(grad / ctx.denom if ctx.reduction == 'mean' else grad, (n, m))
+            coef = xp.broadcast_to(_mean_over(grad, ctx.denom) if ctx.reduction == 'mean' else grad, (n, m))
+        if not ctx.soft and ctx.reduction == 'mean':
+            # An ignored pixel gets exactly 0 even when every target is ignored (denominator 0: 1/0 · 0
+            # would be NaN); torch does the same.  (Zero class weights without ignoring stay NaN, as torch.)
+            coef = xp.where(ctx.saved[1] > 0, coef, 0)
         if pw is not None:
             coef = coef * pw
         gx = gq = None
@@ -148,7 +152,7 @@ class NLLLoss(Function):
         w_y = valid if weight is None else weight.astype(input.dtype)[y] * valid
         loss = -w_y * x[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)]
         denom = w_y.sum()
-        ctx.save_for_backward(y, w_y)
+        ctx.save_for_backward(y, w_y, valid)
         ctx.reduction, ctx.shape, ctx.denom = reduction, input.shape, denom
         if reduction == 'none':
             return loss.reshape(_pixels_shape(input.shape))
@@ -157,16 +161,17 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        y, w_y = ctx.saved
+        y, w_y, valid = ctx.saved
         xp = get_array_module(grad)
         n, m = y.shape
         c = ctx.shape[0] if len(ctx.shape) == 1 else ctx.shape[1]
         if ctx.reduction == 'none':
             coef = grad.reshape(n, m)
         else:
-            coef = grad / ctx.denom if ctx.reduction == 'mean' else grad
+            coef = _mean_over(grad, ctx.denom) if ctx.reduction == 'mean' else grad
         gx = xp.zeros((n, c, m), dtype=grad.dtype)
-        gx[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)] = -coef * w_y
+        # ignored targets get exactly 0, even when all are ignored (then 1/denom is inf), as torch
+        gx[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)] = xp.where(valid > 0, -coef, 0) * w_y
         return gx.reshape(ctx.shape), None, None
 
 

@@ -18,7 +18,8 @@ from ..function import Function
 
 class Dropout(Function):
     """y = x · keep · scale with a given boolean ``keep`` mask (broadcastable to x);
-    dL/dx = g · keep · scale."""
+    dL/dx = g · keep · scale (the mask is a constant: the backward runs on Tensors as it is)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, keep, scale):

@@ -34,28 +34,36 @@ import numpy
 
 from ..backend import get_array_module
 from ..function import Function
+from .activation import ReLU, Sigmoid
+from .elementwise import Abs, Exp, Log, Maximum
 
 
 # ------------------------------------------------------------- regression
 class MSELoss(Function):
     """ℓ_i = (x_i − y_i)²;   ∂ℓ_i/∂x_i = 2 (x_i − y_i) = −∂ℓ_i/∂y_i."""
 
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, input, target, reduction='mean'):
         ctx.target_dtype, ctx.reduction, ctx.count = target.dtype, reduction, input.size
         diff = input - target.astype(input.dtype, copy=False)
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(input, target)  # the inputs, not diff: a second derivative needs their graph
         return _reduce(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        diff, = ctx.saved
+        input, target = ctx.saved
+        diff = input - _cast_back(target, input.dtype)
         g = 2 * diff * _grad_scale(grad, ctx.reduction, ctx.count)
         return g, (_cast_back(-g, ctx.target_dtype) if ctx.needs_input_grad[1] else None)
 
 
 class L1Loss(Function):
-    """ℓ_i = |x_i − y_i|;   ∂ℓ_i/∂x_i = sign(x_i − y_i) (0 at a tie, as torch) = −∂ℓ_i/∂y_i."""
+    """ℓ_i = |x_i − y_i|;   ∂ℓ_i/∂x_i = sign(x_i − y_i) (0 at a tie, as torch) = −∂ℓ_i/∂y_i.
+
+    The saved sign is a constant: the second derivative is 0 (almost everywhere)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, input, target, reduction='mean'):
@@ -110,6 +118,7 @@ class BinaryCrossEntropy(Function):
     ∂ℓ/∂x = w (x − y) / max(x(1 − x), 1e−12)   (torch's formula; exact wherever no clamp is active)
     ∂ℓ/∂y = w (log(1 − x) − log x)   (clamped logs)
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction='mean'):
@@ -130,13 +139,17 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y, w, log_x, log_1mx = ctx.saved
-        xp = get_array_module(x)
         scale = _grad_scale(grad, ctx.reduction, ctx.count)
         if w is not None:
             scale = scale * w
+        if ctx.create_graph:  # on Tensors: the clamps and logs as ops of x (the saved logs are constants)
+            x_1mx = Maximum.apply(x * (1 - x), 1e-12)
+            log_x, log_1mx = Maximum.apply(Log.apply(x), -100), Maximum.apply(Log.apply(1 - x), -100)
+        else:
+            x_1mx = get_array_module(x).maximum(x * (1 - x), x.dtype.type(1e-12))
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = scale * (x - y) / xp.maximum(x * (1 - x), x.dtype.type(1e-12))
+            gx = scale * (x - y) / x_1mx
         if ctx.needs_input_grad[1]:
             gy = _cast_back(scale * (log_1mx - log_x), ctx.target_dtype)
         return gx, gy, None
@@ -145,6 +158,11 @@ class BinaryCrossEntropy(Function):
 def _softplus(xp, z):
     """log(1 + e^z) = max(z, 0) + log1p(e^−|z|): no overflow for any z."""
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def _softplus_ops(z):
+    """:func:`_softplus` made of ops (for a backward on Tensors); log(1 + e) for log1p(e)."""
+    return ReLU.apply(z) + Log.apply(1 + Exp.apply(-Abs.apply(z)))
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -156,6 +174,7 @@ class BinaryCrossEntropyWithLogits(Function):
     ∂ℓ/∂x = w [(1 − y) σ(x) − p·y (1 − σ(x))]        (= w (σ(x) − y) when p = 1)
     ∂ℓ/∂y = w [p softplus(−x) − softplus(x)]
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight, reduction='mean'):
@@ -177,33 +196,21 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y, w, pw = ctx.saved
-        xp = get_array_module(x)
         scale = _grad_scale(grad, ctx.reduction, ctx.count)
         if w is not None:
             scale = scale * w
-        e = xp.exp(-xp.abs(x))                       # in (0, 1]
-        sig = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
         gx = gy = None
         if ctx.needs_input_grad[0]:
+            sig = Sigmoid.apply(x)                   # (an op: on Tensors, differentiable again)
             gx = scale * (sig - y if pw is None else (1 - y) * sig - pw * y * (1 - sig))
         if ctx.needs_input_grad[1]:
-            sp_pos = _softplus(xp, x)
+            sp_pos = _softplus_ops(x) if ctx.create_graph else _softplus(get_array_module(x), x)
             sp_neg = sp_pos - x
             gy = _cast_back(scale * ((sp_neg if pw is None else pw * sp_neg) - sp_pos), ctx.target_dtype)
         return gx, gy, None, None
 
 
 # ------------------------------------------------------------------ array helpers
-
-
-
-
-
-
-
-
-
-
 def _reduce(loss, reduction, count=None):
     """Reduce per-element losses; ``count`` is the mean's denominator (default: loss.size)."""
     if reduction == 'none':
@@ -229,4 +236,5 @@ def _grad_scale(grad, reduction, count):
 
 
 def _cast_back(g, dtype):
-    return None if g is None else g.astype(dtype, copy=False)
+    """``g`` in ``dtype`` (itself when it already is; array or Tensor)."""
+    return g if g is None or g.dtype == dtype else g.astype(dtype)

@@ -1,6 +1,12 @@
-"""Matrix product, batched with NumPy's ``matmul`` broadcasting rules."""
+"""Matrix product, batched with NumPy's ``matmul`` broadcasting rules.
+
+The backward is two more matrix products (``MatMul.apply``) of the gradient with a
+transposed operand (``Permute.apply``), so on Tensors it records a graph of its own:
+the second derivative of a product is again a product (``create_graph=True``).
+"""
 from ..backend import get_array_module
 from ..function import Function
+from .shape import Permute
 
 
 class MatMul(Function):
@@ -10,6 +16,7 @@ class MatMul(Function):
     ``a`` is a row vector and a 1-D ``b`` a column vector (then dropped).
     Gradients: dL/da = g @ bᵀ,  dL/db = aᵀ @ g (leading axes summed back by the engine).
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -25,7 +32,6 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        xp = get_array_module(grad)
         # Promote 1-D operands to matrices (a row, b a column) so one formula covers every case.
         if ctx.b_ndim == 1:
             grad = grad[..., None]
@@ -37,17 +43,24 @@ class MatMul(Function):
         # Compute ga (only if ctx.needs_input_grad[0]) and gb (only if ctx.needs_input_grad[1]).
         # Treat a 1-D a as a row a[None, :] and a 1-D b as a column b[:, None], as grad was above;
         # each gradient must have its input's shape, so drop that added axis again at the end.
-        # xp.swapaxes(m, -1, -2) transposes the last two axes of a batch of matrices.
+        # Write it with MatMul.apply and _swap_last (below), so that it also runs on Tensors.
         # END PROMPT
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if ctx.b_ndim == 1 else b
-            ga = xp.matmul(grad, xp.swapaxes(b2, -1, -2))
+            ga = MatMul.apply(grad, _swap_last(b2))
             if ctx.a_ndim == 1:
                 ga = ga[..., 0, :]
         if ctx.needs_input_grad[1]:
             a2 = a[None, :] if ctx.a_ndim == 1 else a
-            gb = xp.matmul(xp.swapaxes(a2, -1, -2), grad)
+            gb = MatMul.apply(_swap_last(a2), grad)
             if ctx.b_ndim == 1:
                 gb = gb[..., 0]
         # END SOLUTION
         return ga, gb
+
+
+def _swap_last(m):
+    """m with its last two axes swapped (a batch of transposed matrices), array or Tensor."""
+    dims = list(range(m.ndim))
+    dims[-2], dims[-1] = dims[-1], dims[-2]
+    return Permute.apply(m, dims=tuple(dims))

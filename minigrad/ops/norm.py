@@ -14,7 +14,13 @@ statistics group (m = N·H·W or H·W) and g = dL/dy, the backward is::
 
 The two subtracted means are the paths through μ and σ² (each output depends
 on every input of its group through them).  Writing it as one Function keeps
-one saved array (x̂) instead of the ~6 a chain of elementwise ops would keep.
+one saved array (x, as torch; x̂ is recomputed from it and the per-group μ and
+1/σ) instead of the ~6 a chain of elementwise ops would keep.
+
+**Second derivatives.**  The backward is written with operators and reductions
+only, so under ``create_graph`` it runs on Tensors: x is then the input Tensor and,
+with batch statistics, μ and 1/σ are recomputed from it as Tensors, so the
+gradient's own dependence on x (through x̂, μ and σ) is differentiated too.
 
 When the statistics are *given* (eval mode: the running estimates) they are
 constants, the groups decouple and ``dL/dx = γ/√(σ²+ε) · g``.
@@ -28,6 +34,7 @@ kernels do::
 """
 from ..backend import get_array_module
 from ..function import Function
+from .elementwise import Sqrt
 
 
 class BatchNorm(Function):
@@ -38,11 +45,14 @@ class BatchNorm(Function):
     place with the unbiased σ²; ``training=False``: the running estimates.
     Gradients: see the module docstring.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, training=True,
                 momentum=0.1, eps=1e-5):
         xp = get_array_module(x, weight, bias, running_mean, running_var, op='batch_norm')
+        if x.size == 0:  # an empty batch: an empty result, running estimates untouched (as torch)
+            return xp.zeros(x.shape, dtype=x.dtype)
         axes = (0,) + tuple(range(2, x.ndim))
         cshape = _channel_shape(x.ndim, x.shape[1])
         if training:
@@ -53,10 +63,10 @@ class BatchNorm(Function):
             if running_var is not None:
                 _update_running(running_var, var.reshape(-1) * (m / (m - 1)), momentum)
         else:
-            xhat, invstd, _, _ = _normalize(xp, x, axes, running_mean.reshape(cshape).astype(x.dtype, copy=False),
-                                            running_var.reshape(cshape).astype(x.dtype, copy=False), eps)
-        ctx.batch_stats = training
-        ctx.save_for_backward(xhat, invstd, weight)
+            xhat, invstd, mean, _ = _normalize(xp, x, axes, running_mean.reshape(cshape).astype(x.dtype, copy=False),
+                                               running_var.reshape(cshape).astype(x.dtype, copy=False), eps)
+        ctx.batch_stats, ctx.eps = training, eps
+        ctx.save_for_backward(x, mean, invstd, weight)
         return _affine(xhat, weight, bias, cshape)
 
     @staticmethod
@@ -73,11 +83,17 @@ class InstanceNorm(Function):
     μ and unbiased σ².  ``use_input_stats=False``: the running estimates (per
     channel).  Gradients: see the module docstring (groups of m = H·W).
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True,
                 momentum=0.1, eps=1e-5):
         xp = get_array_module(x, weight, bias, running_mean, running_var, op='instance_norm')
+        if x.size == 0:  # an empty batch: an empty result, running estimates untouched (torch makes them NaN)
+            if weight is not None or bias is not None:
+                raise ValueError(f"instance_norm: an empty input of shape {tuple(x.shape)} with affine "
+                                 "parameters (torch raises here too)")
+            return xp.zeros(x.shape, dtype=x.dtype)
         axes = tuple(range(2, x.ndim))
         cshape = _channel_shape(x.ndim, x.shape[1])
         if use_input_stats:
@@ -89,10 +105,10 @@ class InstanceNorm(Function):
             if running_var is not None:
                 _update_running(running_var, (var.reshape(n, c) * (m / (m - 1))).mean(axis=0), momentum)
         else:
-            xhat, invstd, _, _ = _normalize(xp, x, axes, running_mean.reshape(cshape).astype(x.dtype, copy=False),
-                                            running_var.reshape(cshape).astype(x.dtype, copy=False), eps)
-        ctx.batch_stats = use_input_stats
-        ctx.save_for_backward(xhat, invstd, weight)
+            xhat, invstd, mean, _ = _normalize(xp, x, axes, running_mean.reshape(cshape).astype(x.dtype, copy=False),
+                                               running_var.reshape(cshape).astype(x.dtype, copy=False), eps)
+        ctx.batch_stats, ctx.eps = use_input_stats, eps
+        ctx.save_for_backward(x, mean, invstd, weight)
         return _affine(xhat, weight, bias, cshape)
 
     @staticmethod
@@ -133,9 +149,22 @@ def _update_running(running, value, momentum):
 
 
 def _backward(ctx, grad, stat_axes):
-    """The shared backward; ``stat_axes`` are the axes one statistics group spans."""
-    xhat, invstd, weight = ctx.saved
+    """The shared backward; ``stat_axes`` are the axes one statistics group spans.  Written with
+    operators and reductions only, so it runs on arrays and, under ``create_graph``, on Tensors."""
     param_axes = tuple(i for i in range(grad.ndim) if i != 1)
+    if grad.size == 0:  # an empty batch: an empty input gradient, zero parameter gradients (as torch)
+        return grad, grad.sum(axis=param_axes), grad.sum(axis=param_axes)
+    x, mean, invstd, weight = ctx.saved
+    if ctx.create_graph and ctx.batch_stats:  # μ and 1/σ as functions of the input Tensor x
+        mean = x.mean(axis=stat_axes, keepdims=True)
+        centered = x - mean
+        invstd = 1 / Sqrt.apply((centered * centered).mean(axis=stat_axes, keepdims=True) + ctx.eps)
+        xhat = centered * invstd
+    elif ctx.create_graph:                    # given statistics: constants
+        xhat = (x - mean) * invstd
+    else:                                     # arrays: x̂ in one fresh buffer
+        xhat = x - mean
+        xhat *= invstd
     cshape = _channel_shape(grad.ndim, grad.shape[1])
     need_x, need_w, need_b = ctx.needs_input_grad
     dw = (grad * xhat).sum(axis=param_axes) if need_w else None

@@ -26,6 +26,7 @@ the loop versions the tests compare against: :mod:`minigrad.ops.reference_pool`.
 from ..backend import get_array_module
 from ..function import Function
 from .kernels import kernels_for
+from .shape import Gather, ScatterAdd
 
 
 class MaxPool2d(Function):
@@ -35,8 +36,11 @@ class MaxPool2d(Function):
     H·W, not differentiable) is returned only with ``return_indices``.  Gradient:
     dx.flat[index[n,c,h,w]] += g[n,c,h,w].  Saved for backward: the kernel's ``argmax``
     (the int64 indices here; the fast twin keeps the winning tap in one byte), or the
-    returned indices themselves when there are any.
+    returned indices themselves when there are any.  Under ``create_graph`` the scatter is a
+    :class:`~.shape.ScatterAdd` (whose gradient is the gather g[index]): second derivatives of a
+    max-pool are as torch's, with the argmax held fixed.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw, return_indices=False):
@@ -55,8 +59,17 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
         (argmax,) = ctx.saved
-        kernels = kernels_for(get_array_module(grad), __name__)
-        return kernels.maxpool_backward(grad, argmax, ctx.in_shape, *ctx.geometry)
+        xp = get_array_module(argmax)
+        if argmax.size == 0:  # an empty batch (or no channels): nothing to scatter
+            return xp.zeros(ctx.in_shape, dtype=grad.dtype)
+        kernels = kernels_for(xp, __name__)
+        if not ctx.create_graph:  # the tuned scatter (the fast twin reads its one-byte taps)
+            return kernels.maxpool_backward(grad, argmax, ctx.in_shape, *ctx.geometry)
+        # On Tensors: the same scatter as an op whose adjoint is the gather g = dx.flat[index].
+        n, c, h, w = ctx.in_shape
+        index = kernels.maxpool_indices(argmax, *ctx.geometry, w).reshape(n * c, -1)
+        dx = ScatterAdd.apply(grad.reshape(n * c, -1), index, dim=1, shape=(n * c, h * w))
+        return dx.reshape(ctx.in_shape)
 
 
 class AvgPool2d(Function):
@@ -66,20 +79,43 @@ class AvgPool2d(Function):
     See :func:`avg_divisor` for torch's divisor rules.
     """
 
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
         xp = get_array_module(x)
         divisor = avg_divisor(xp, x.shape[2:], kernel, stride, padding, out_hw, count_include_pad,
                               divisor_override, x.dtype)
-        ctx.save_for_backward(divisor)
-        ctx.geometry = (x.shape, kernel, stride, padding, out_hw)
+        ctx.in_hw = x.shape[2:]
+        ctx.params = dict(kernel=kernel, stride=stride, padding=padding, out_hw=out_hw,
+                          count_include_pad=count_include_pad, divisor_override=divisor_override)
         return avgpool_forward(x, kernel, stride, padding, out_hw, divisor)
 
     @staticmethod
     def backward(ctx, grad):
-        (divisor,) = ctx.saved
-        in_shape, kernel, stride, padding, out_hw = ctx.geometry
-        return avgpool_backward(grad, in_shape, kernel, stride, padding, out_hw, divisor)
+        return AvgPool2dGrad.apply(grad, in_hw=ctx.in_hw, **ctx.params)
+
+
+class AvgPool2dGrad(Function):
+    """dx = avg_pool2d's gradient for g (N, C, Ho, Wo): every tap of window (h, w) gets g[n,c,h,w] / divisor[h,w].
+
+    Average pooling is linear, y = A x, and this is dx = Aᵀ g; its own gradient is A again:
+    dL/dg = avg_pool2d(G) for an incoming G shaped like x (same geometry and divisors).
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
+        xp = get_array_module(g)
+        divisor = avg_divisor(xp, in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override,
+                              g.dtype)
+        ctx.params = dict(kernel=kernel, stride=stride, padding=padding, out_hw=out_hw,
+                          count_include_pad=count_include_pad, divisor_override=divisor_override)
+        return avgpool_backward(g, g.shape[:2] + tuple(in_hw), kernel, stride, padding, out_hw, divisor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPool2d.apply(grad, **ctx.params)
 
 
 class MaxUnpool2d(Function):
@@ -87,6 +123,7 @@ class MaxUnpool2d(Function):
 
     Gradient wrt x: the gather dx[n,c,h,w] = g[n,c].flat[indices[n,c,h,w]]; none wrt indices.
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, indices, out_hw):
@@ -96,7 +133,12 @@ class MaxUnpool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         (indices,) = ctx.saved
-        return unpool_backward(grad, indices), None
+        if not ctx.create_graph:
+            return unpool_backward(grad, indices), None
+        # On Tensors: the gather as an op (its adjoint, a scatter-add, is its backward).
+        n, c = indices.shape[:2]
+        dx = Gather.apply(grad.reshape(n * c, -1), indices.reshape(n * c, -1).astype('int64'), dim=1)
+        return dx.reshape(indices.shape), None
 
 
 # --------------------------------------------------------------------------- windows

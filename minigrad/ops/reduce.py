@@ -90,7 +90,11 @@ class Min(Function):
 
 
 class Var(Function):
-    """z = Σ (a - ā)² / (n - correction);  dL/da = g · 2(a - ā) / (n - correction)."""
+    """z = Σ (a - ā)² / (n - correction);  dL/da = g · 2(a - ā) / (n - correction).
+
+    Saves its input (not a − ā), so that under ``create_graph`` the backward, written
+    with operators, differentiates ā's dependence on a too."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False, correction=1):
@@ -100,15 +104,16 @@ class Var(Function):
             n *= a.shape[i]
         centered = a - a.mean(axis=axes, keepdims=True)
         denom = max(n - correction, 0)
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(a)
         ctx.axes, ctx.keepdims, ctx.denom = axes, keepdims, denom
         return (centered ** 2).sum(axis=axes, keepdims=keepdims) / a.dtype.type(denom) \
             if denom > 0 else (centered ** 2).sum(axis=axes, keepdims=keepdims) * float('nan')
 
     @staticmethod
     def backward(ctx, grad):
-        centered, = ctx.saved
-        g = _expand(grad, centered.shape, ctx.axes, ctx.keepdims)
+        a, = ctx.saved
+        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        g = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
         return g * centered * (2.0 / ctx.denom if ctx.denom > 0 else float('nan'))
 
 

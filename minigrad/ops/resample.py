@@ -13,6 +13,7 @@ backwards are these small matrix products (GEMMs rather than gathers plus
 """
 from ..backend import get_array_module
 from ..function import Function
+from .matmul import MatMul
 
 
 class Interpolate(Function):
@@ -21,6 +22,7 @@ class Interpolate(Function):
     Gradient: dx = A_hᵀ · g · A_w (each output pixel sends its gradient back to the
     input pixels it read, with the same weights).
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, size, scales, mode, align_corners):
@@ -40,9 +42,8 @@ class Interpolate(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        ah, aw = ctx.saved
-        xp = get_array_module(grad)
-        return (xp.matmul(ah.T, xp.matmul(grad, aw)),)
+        ah, aw = ctx.saved   # constants: the gradient is linear in g, and MatMul's backward runs on Tensors
+        return (MatMul.apply(ah.T, MatMul.apply(grad, aw)),)
 
 
 # --------------------------------------------------------------------------- kernels
