@@ -394,3 +394,27 @@ def test_nn_loss_modules():
         nn_loss.MSELoss(reduction='avg')
     assert 'reduction' in repr(nn_loss.MSELoss(reduction='sum'))
     assert list(ce.state_dict()) == ['weight'] and not nn_loss.MSELoss().state_dict()   # as torch
+
+
+@pytest.mark.parametrize('op,kwargs', [('cross_entropy', {}), ('cross_entropy', dict(label_smoothing=0.1)),
+                                       ('cross_entropy', dict(weight=True)), ('nll_loss', {}),
+                                       ('cross_entropy', dict(reduction='sum'))])
+def test_every_target_ignored_gives_a_zero_gradient(op, kwargs):
+    """torch: the mean over no pixels is NaN, but the gradient is exactly 0 (it was NaN here)."""
+    rng = _rng()
+    x = t64(rng.standard_normal((3, 4, 2)))
+    y = mg.tensor(np.full((3, 2), -100))
+    if kwargs.get('weight'):
+        kwargs = dict(weight=t64(rng.random(4), False))
+    with np.errstate(all='raise'):          # and no warning on the way
+        loss = getattr(L, op)(x, y, **kwargs)
+        loss.backward()
+    reduction = kwargs.get('reduction', 'mean')
+    assert np.isnan(loss.item()) if reduction == 'mean' else loss.item() == 0
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4, 2)))
+    # one pixel ignored among others with a zero class weight: that pixel's gradient is 0 (torch's too)
+    x.grad = None
+    w = t64(np.array([1.0, 0.0, 0.0, 1.0]), False)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        L.cross_entropy(x[:, :, 0], mg.tensor(np.array([1, 2, -100])), w).backward()
+    np.testing.assert_array_equal(x.grad.numpy()[2], np.zeros((4, 2)))
