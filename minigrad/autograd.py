@@ -19,13 +19,15 @@ from . import function
 from .tensor import Tensor, seed_gradient
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=False):
     """The gradients of ``outputs`` (weighted by ``grad_outputs``) with respect to ``inputs``.
 
     ``outputs`` / ``inputs``: a Tensor or a sequence of them.  ``grad_outputs``: one per
     output (None: 1 for a one-element output).  Returns a tuple with one Tensor per input;
     an input the outputs do not depend on raises unless ``allow_unused=True`` (then None).
-    ``retain_graph`` defaults to ``create_graph``, as torch.
+    ``retain_graph`` defaults to ``create_graph``, as torch.  ``only_inputs`` is accepted and
+    ignored, as torch does (deprecated there; ported code such as pix2pix's passes it).
     """
     outputs = _as_tuple(outputs, 'outputs')
     inputs = _as_tuple(inputs, 'inputs')
