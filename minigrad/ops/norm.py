@@ -172,10 +172,17 @@ def _backward(ctx, grad, stat_axes):
     dx = None
     if need_x:
         scale = invstd if weight is None else invstd * weight.reshape(cshape)
-        if ctx.batch_stats:
+        if not ctx.batch_stats:
+            dx = grad * scale
+        else:
             g_mean = grad.mean(axis=stat_axes, keepdims=True)
             gx_mean = (grad * xhat).mean(axis=stat_axes, keepdims=True)
-            dx = scale * (grad - g_mean - xhat * gx_mean)
-        else:
-            dx = grad * scale
+            if ctx.create_graph:
+                dx = scale * (grad - g_mean - xhat * gx_mean)
+            else:  # the same on arrays, in x̂'s own (fresh) buffer: no full-size temporaries
+                dx = xhat
+                dx *= gx_mean
+                dx += g_mean
+                get_array_module(grad).subtract(grad, dx, out=dx)
+                dx *= scale
     return dx, dw, db
