@@ -26,6 +26,11 @@ transposed convolution), so both Functions run on the same three kernels:
 are the plain whole-batch kernels; :mod:`minigrad.ops.fast.conv` has twins with
 the same signatures tuned for the CPU, picked by :func:`.kernels.kernels_for`.
 Argument checking lives in :mod:`minigrad.functional.conv`.
+
+**Derivatives of any order.**  Each backward calls the other Functions (the weight
+gradient is :class:`Conv2dWeightGrad`, an op too), so on arrays it runs the kernels
+as before and on Tensors (``create_graph=True``) it records convolutions: the set
+{Conv2d, ConvTranspose2d, Conv2dWeightGrad} is closed under differentiation.
 """
 from ..backend import get_array_module
 from ..function import Function
