@@ -58,9 +58,25 @@ def _set_grad_enabled(mode):
         _grad_enabled = previous
 
 
-def no_grad():
-    """Context manager: ops inside build no graph and save nothing for backward."""
-    return _set_grad_enabled(False)
+def no_grad(fn=None):
+    """Context manager: ops inside build no graph and save nothing for backward.
+
+    Also a decorator, as torch: ``@no_grad()`` or ``@no_grad``."""
+    return _set_grad_enabled(False) if fn is None else _set_grad_enabled(False)(fn)
+
+
+@contextlib.contextmanager
+def _unchanged():
+    yield
+
+
+def inference_mode(mode=True):
+    """``torch.inference_mode``: here exactly ``no_grad()`` when ``mode`` is True (no graph,
+    nothing saved; minigrad has no further inference-only speed-ups), nothing when False.
+    A context manager and a decorator: ``@inference_mode()`` or ``@inference_mode``."""
+    if callable(mode):
+        return _set_grad_enabled(False)(mode)
+    return _set_grad_enabled(False) if mode else _unchanged()
 
 
 def enable_grad():

@@ -190,11 +190,11 @@ class Tensor(TensorMethods):
                 dtype = a
         out = self
         if device is not None:
-            name = str(device)
-            if backend.backend_for_device(name.split(':')[0]) is None:
+            name = backend.canonical_device(device)
+            if name is None:
                 raise ValueError(f"to: expected device 'cpu', 'gpu' or 'cuda', got {device!r}")
-            if backend.backend_for_device(name.split(':')[0]) != backend.backend_of(self.array):
-                out = _ToDevice.apply(out, device=name.split(':')[0])
+            if backend.backend_for_device(name) != backend.backend_of(self.array):
+                out = _ToDevice.apply(out, device=name)
         if dtype is not None and numpy.dtype(dtype) != out.dtype:
             out = out.astype(dtype)
         return out.clone() if copy and out is self else out

@@ -76,14 +76,24 @@ class TensorMethods:
         return self.var(dim, keepdim, unbiased, correction).sqrt()
 
     def norm(self, p='fro', dim=None, keepdim=False):
-        """The 2-norm (p=2 or 'fro') over ``dim`` (all elements by default); p=1: Σ|x|; p=inf: max|x|."""
+        """The p-norm over ``dim`` (all elements by default): (Σ|x|ᵖ)^(1/p) for a number p > 0
+        (p=2 and 'fro' by one fused op), max|x| for p=inf, min|x| for p=-inf, and for p=0 the
+        number of non-zeros (as torch)."""
         if p in ('fro', 2, 2.0):
             return reduce.Norm.apply(self, axis=dim, keepdims=keepdim)
-        if p in (1, 1.0):
-            return self.abs().sum(dim, keepdim)
+        if isinstance(p, bool) or not isinstance(p, (int, float)):
+            raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
         if p == float('inf'):
             return self.abs().amax(dim, keepdim)
-        raise ValueError(f"norm: p must be 'fro', 1, 2 or inf, got {p!r}")
+        if p == -float('inf'):
+            return self.abs().amin(dim, keepdim)
+        if p == 0:
+            return _tensor_type()((self.array != 0).sum(axis=dim, keepdims=keepdim).astype(self.dtype))
+        if p < 0:
+            raise ValueError(f"norm: p must be positive, 0 or ±inf, got {p!r}")
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
     def any(self, dim=None, keepdim=False):
         return _tensor_type()(self.array.astype(bool).any(axis=dim, keepdims=keepdim))
