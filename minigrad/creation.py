@@ -48,14 +48,16 @@ def tensor(data, requires_grad=False, dtype=None, device=None):
 
     Arrays keep their dtype (float64 stays float64, int labels stay int); a
     NumPy array is copied to the GPU when the default backend is cupy, so the
-    same test or lesson code runs on either backend.
+    same test or lesson code runs on either backend.  The values are always
+    copied, as torch.tensor (an in-place change of one never shows in the other);
+    :func:`from_numpy` shares memory instead.
     """
     if isinstance(data, Tensor):
         data = data.array
     target = _device(device, 'tensor')
     if hasattr(data, 'shape') and not isinstance(data, numpy.generic):
-        data = backend.to_device(data, target)
-        return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+        moved = backend.to_device(data, target)
+        return Tensor(moved.copy() if moved is data else moved, requires_grad=requires_grad, dtype=dtype)
     if target == backend.default_device():
         return Tensor(data, requires_grad=requires_grad, dtype=dtype)
     return Tensor(backend.to_device(Tensor(data, dtype=dtype).numpy(), target), requires_grad=requires_grad)

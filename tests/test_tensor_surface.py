@@ -311,3 +311,14 @@ def test_inference_mode_false_changes_nothing():
         assert (w * 2).requires_grad
     with mg.no_grad(), mg.inference_mode(False):
         assert not (w * 2).requires_grad
+
+
+def test_tensor_copies_its_data_as_torch_tensor_does():
+    a = np.zeros(3)
+    t = mg.tensor(a)
+    t.add_(1.0)
+    a[0] = 5.0
+    assert a.tolist() == [5.0, 0.0, 0.0] and t.tolist() == [1.0, 1.0, 1.0]
+    u = mg.tensor(t)
+    u.zero_()
+    assert t.tolist() == [1.0, 1.0, 1.0]
