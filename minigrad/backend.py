@@ -35,9 +35,11 @@ _BACKEND_OF = {'cpu': 'numpy', 'gpu': 'cupy', 'cuda': 'cupy', 'numpy': 'numpy', 
 
 def canonical_device(name):
     """'cpu' or 'gpu' for any spelling minigrad accepts ('cpu', 'gpu', 'cuda', 'cuda:0', a
-    backend name, a :class:`Device`); None for anything else."""
+    backend name, a :class:`Device`, a torch.device); None for anything else."""
     if not isinstance(name, str):
-        return None
+        if type(name).__name__ != 'device':
+            return None
+        name = str(name)  # a torch.device: 'cpu', 'cuda' or 'cuda:0'
     kind, _, index = str.__str__(name).partition(':')
     if index and (kind != 'cuda' or index != '0'):
         return None  # one GPU: 'cuda:0' is the only indexed device
