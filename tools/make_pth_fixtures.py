@@ -7,6 +7,8 @@ Run from the repository root (needs PyTorch; the tests do not):
 It writes into tests/fixtures/pth/:
 
 * ``conv_net.pth``    the state_dict of a small conv net (float32, BatchNorm buffers incl. an int64)
+* ``unet_generator.pth`` the state_dict of a small pix2pix U-Net generator (``TorchUNetGenerator``:
+                      minigrad.models.pix2pix.UNetGenerator(3, 3, num_downs=4, ngf=2) written in torch)
 * ``float64.pth``     one float64 tensor
 * ``views.pth``       non-contiguous views (transpose, strided slice, offset) of one storage, and two
                       tensors sharing another storage
@@ -16,7 +18,7 @@ It writes into tests/fixtures/pth/:
 * ``evil_*.pth``      hand-built pickles that would create the file ``PWNED`` in the working directory
                       (through builtins.exec, os.system, a protocol-4 global, inside a state_dict, legacy)
 * ``expected.npz``    every tensor's values under ``<fixture>/<path>`` (bfloat16 as float32), plus the
-                      conv net's input and its eval-mode output, so tests compare without torch.
+                      two nets' inputs and eval-mode outputs (``forward/...``), so tests compare without torch.
 """
 import collections
 import io
@@ -36,14 +38,52 @@ def conv_net():
     return t.Sequential(t.Conv2d(2, 3, 3), t.BatchNorm2d(3), t.ReLU(), t.Flatten(), t.Linear(12, 2))
 
 
+class TorchUNetGenerator(torch.nn.Module):
+    """minigrad.models.pix2pix.UNetGenerator (norm='batch', use_dropout=True) in PyTorch:
+    the same layers under the same names, so the same state_dict keys, and the same forward."""
+
+    def __init__(self, in_channels, out_channels, num_downs, ngf):
+        super().__init__()
+        t = torch.nn
+        widths = [ngf * min(2 ** i, 8) for i in range(num_downs)]
+        self.down, self.up = t.ModuleList(), t.ModuleList()
+        for i in range(num_downs):
+            conv = t.Conv2d(in_channels if i == 0 else widths[i - 1], widths[i], 4, 2, 1, bias=False)
+            norm = t.BatchNorm2d(widths[i]) if i < num_downs - 1 else t.Identity()
+            self.down.append(t.Sequential(conv) if i == 0 else t.Sequential(t.LeakyReLU(0.2), conv, norm))
+        for i in range(num_downs):
+            c_in = widths[i] if i == num_downs - 1 else 2 * widths[i]
+            if i == 0:
+                self.up.append(t.Sequential(t.ReLU(), t.ConvTranspose2d(c_in, out_channels, 4, 2, 1), t.Tanh()))
+                continue
+            block = [t.ReLU(), t.ConvTranspose2d(c_in, widths[i - 1], 4, 2, 1, bias=False), t.BatchNorm2d(widths[i - 1])]
+            self.up.append(t.Sequential(*block, *([t.Dropout(0.5)] if i >= num_downs - 3 else [])))
+
+    def forward(self, x):
+        copies = []
+        for block in self.down:
+            x = block(x)
+            copies.append(x)
+        for i in reversed(range(len(self.up))):
+            x = self.up[i](x)
+            if i > 0:
+                x = torch.cat([copies[i - 1], x], dim=1)
+        return x
+
+
+def trained_a_little(net, x_shape):
+    """``net`` in eval mode after one train-mode forward (running statistics moved off their init)."""
+    net(torch.randn(*x_shape))
+    return net.eval()
+
+
 def fixtures():
     torch.manual_seed(0)
-    net = conv_net()
-    net(torch.randn(4, 2, 4, 4))    # move the running statistics (and num_batches_tracked) off their init
-    net.eval()
-    x = torch.randn(2, 2, 4, 4)
+    net = trained_a_little(conv_net(), (4, 2, 4, 4))
+    unet = trained_a_little(TorchUNetGenerator(3, 3, num_downs=4, ngf=2), (2, 3, 16, 16))
+    x, x_unet = torch.randn(2, 2, 4, 4), torch.randn(2, 3, 16, 16)
     with torch.no_grad():
-        forward = {'input': x, 'output': net(x)}
+        forward = {'input': x, 'output': net(x), 'unet_input': x_unet, 'unet_output': unet(x_unet)}
     base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
     shared = torch.linspace(-1, 1, 10)
     views = {'base': base, 'transposed': base.t(), 'strided': base[:, ::2], 'offset': base[1:, 2:],
@@ -58,7 +98,7 @@ def fixtures():
               'meta': {'epoch': 12, 'name': 'run', 'ok': True, 'size': torch.Size([3, 4]), 'tags': {'a', 'b'},
                        'raw': b'\x00\xffbytes', 7: 'int key', 'lr': 2e-4},
               'param': torch.nn.Parameter(torch.tensor([1.0, 2.0]))}
-    return {'conv_net': net.state_dict(), 'float64': torch.linspace(0, 1, 7, dtype=torch.float64),
+    return {'conv_net': net.state_dict(), 'unet_generator': unet.state_dict(), 'float64': torch.linspace(0, 1, 7, dtype=torch.float64),
             'views': views, 'dtypes': dtypes, 'nested': nested}, forward
 
 
