@@ -16,8 +16,15 @@ loading a file never runs code from it.
 Saving is atomic: the file is written to a temporary file in the same
 directory, flushed to disk (fsync) and then renamed over ``path`` in one step
 (``os.replace``).  A crash or an error mid-save leaves the previous
-checkpoint intact.  Loading checks every member's CRC and turns a truncated
-or corrupt file into a ValueError that names the path.
+checkpoint intact.  Loading trusts nothing in the file: it checks every
+member's CRC, the zip's member count against its end record, each ``.npy``
+header against its member's size (before allocating the array) and the
+manifest against the members, so any truncated, corrupt or crafted file is a
+ValueError that names the path.  ``save`` refuses a key that would not come
+back (a zip member name cannot hold NUL), before touching the file.
+
+``load`` also reads ``torch.save`` files (``.pth``), without PyTorch and
+without running code from them: see :mod:`minigrad.torchfile`.
 
 ``to_torch_state_dict`` / ``from_torch_state_dict`` convert a state_dict to
 and from plain NumPy arrays with the same keys and shapes (torch is not
@@ -26,8 +33,8 @@ needed for them; see docs/nn.md for moving weights in both directions).
 import collections
 import json
 import math
-import struct
 import os
+import struct
 import tempfile
 import zipfile
 
@@ -291,20 +298,22 @@ def load(path, device=None):
             return torchfile.load_legacy(f, path, device, size)
         f.seek(0)
         try:
-            with zipfile.ZipFile(f) as zf:
-                if torchfile.is_torch_zip(zf.namelist()):
-                    return torchfile.load_zip(zf, path, device, size)
+            zf = zipfile.ZipFile(f)
+        except Exception as exc:  # BadZipFile, struct.error, ...: not a zip, or its directory is damaged
+            raise _corrupt(path, exc) from exc
+        with zf:
+            if torchfile.is_torch_zip(zf.namelist()):
+                return torchfile.load_zip(zf, path, device, size)
+            try:
                 arrays = _read_members(zf, _entries_promised(f, zf, size))
-            root = _manifest_root(arrays.pop(MANIFEST)) if MANIFEST in arrays else None
-        except _NotACheckpoint as exc:
-            raise ValueError(f"load: {path!r} is not a minigrad checkpoint, NumPy .npz or torch.save file: "
-                             f"{exc}") from exc
-        except (MemoryError, ValueError) as exc:
-            if isinstance(exc, MemoryError) or str(exc).startswith(f"load: {path!r}"):
+                root = _manifest_root(arrays.pop(MANIFEST)) if MANIFEST in arrays else None
+            except _NotACheckpoint as exc:
+                raise ValueError(f"load: {path!r} is not a minigrad checkpoint, NumPy .npz or torch.save file: "
+                                 f"{exc}") from exc
+            except MemoryError:
                 raise
-            raise _corrupt(path, exc) from exc
-        except Exception as exc:  # zipfile, zlib, struct, json ... errors: all mean a damaged file
-            raise _corrupt(path, exc) from exc
+            except Exception as exc:  # zipfile, zlib, CRC, .npy header, json ... errors: a damaged file
+                raise _corrupt(path, exc) from exc
     if root is None:
         return {name: backend.to_device(a, device) for name, a in arrays.items()}
     unused = set(arrays)

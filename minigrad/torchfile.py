@@ -11,7 +11,7 @@ A ``.pth`` file is a pickle whose tensors point into raw byte buffers
   back in one file: three small pickles (a magic number, the protocol version
   1001, a dict of system info), the pickled object, a pickled list of storage
   keys, and then, for each key in that order, its element count (int64) and its
-  raw bytes, always little-endian.
+  raw bytes, always little-endian.  No checksums: a flipped value bit goes unnoticed.
 
 Inside the pickle a tensor is a call ``torch._utils._rebuild_tensor_v2(storage,
 storage_offset, size, stride, requires_grad, backward_hooks)`` whose storage is
@@ -35,7 +35,9 @@ as float32 (exact: a bfloat16 is the upper half of a float32); complex and
 quantized tensors are refused.
 """
 import collections
+import io
 import pickle
+import pickletools
 import struct
 
 import numpy
@@ -157,6 +159,7 @@ class _Unpickler(pickle.Unpickler):
     """pickle.Unpickler that resolves globals only through ``_ALLOWED``."""
 
     def __init__(self, file, path, storage_of):
+        _check_lengths(file)
         super().__init__(file)
         self.path, self.storage_of = path, storage_of
 
@@ -180,6 +183,20 @@ class _Unpickler(pickle.Unpickler):
         if len(pid) == 6 and pid[5] is not None:
             raise pickle.UnpicklingError("storage views (files from PyTorch < 0.4) are not supported")
         return self.storage_of(pid[2], pid[1].dtype, pid[4])
+
+
+def _check_lengths(f):
+    """Walk the pickle at ``f``'s position once without running it (pickletools.genops), then
+    rewind.  genops checks every length field against the bytes that follow, and we bound the
+    memo indices: pickle's C unpickler allocates what a (damaged) length or index claims
+    before reading, so one flipped bit could otherwise ask for gigabytes."""
+    start = f.tell()
+    limit = len(f.getbuffer())
+    for opcode, arg, _ in pickletools.genops(f):
+        if 'PUT' in opcode.name or 'GET' in opcode.name:
+            if not isinstance(arg, int) or arg > limit:
+                raise pickle.UnpicklingError(f"memo index {arg!r} is out of range")
+    f.seek(start)
 
 
 # --------------------------------------------------------------------------- placeholders -> Tensors
@@ -303,10 +320,10 @@ def load_zip(zf, path, device, file_size):
                 raise ValueError(f"storage {key!r} is used with two different types")
             return storages[key]
 
-        with zf.open(member(pickles[0])) as f:
-            obj = _Unpickler(f, path, storage_of).load()
-            if f.read(1):
-                raise ValueError("data.pkl has bytes after the end of the pickle")
+        f = io.BytesIO(zf.read(member(pickles[0])))   # read whole: its CRC is checked before unpickling
+        obj = _Unpickler(f, path, storage_of).load()
+        if f.read(1):
+            raise ValueError("data.pkl has bytes after the end of the pickle")
         return _finish(obj, device, [file_size + EXPANSION_ALLOWANCE], {})
     return _checked(path, read)
 
@@ -316,9 +333,10 @@ def is_legacy(head):
     return head[:1] == pickle.PROTO
 
 
-def load_legacy(f, path, device, file_size):
-    """The object a legacy-layout ``torch.save`` file holds (``f``: the file, at its start)."""
+def load_legacy(file, path, device, file_size):
+    """The object a legacy-layout ``torch.save`` file holds (``file``: the file, at its start)."""
     def read():
+        f = io.BytesIO(file.read())
         def unpickle(storage_of=None):
             return _Unpickler(f, path, storage_of).load()
 

@@ -199,6 +199,39 @@ def test_truncated_or_damaged_torch_files_are_value_errors_naming_the_path(tmp_p
         assert str(tmp_path / name) in str(info.value), name
 
 
+def _snapshot(obj):
+    """Structure, types, dtypes and bytes of a loaded object, comparable with ==."""
+    if isinstance(obj, mg.Tensor):
+        return type(obj), obj.numpy().dtype, obj.shape, obj.numpy().tobytes()
+    if isinstance(obj, dict):
+        return type(obj), [(k, _snapshot(v)) for k, v in obj.items()]
+    if isinstance(obj, (list, tuple)):
+        return type(obj), [_snapshot(v) for v in obj]
+    return type(obj), obj
+
+
+@pytest.mark.parametrize('name', ['views.pth', 'legacy.pth'])
+def test_bit_flips_in_a_pth_file_are_value_errors(tmp_path, name):
+    """Every fifth bit.  The zip layout has CRCs: a flip is refused or changes nothing.  The legacy
+    layout has none (a flipped value bit loads, as in torch), but nothing else than a ValueError
+    may come out, and no damaged length may make the unpickler allocate what it claims."""
+    data, damaged = open(fixture(name), 'rb').read(), tmp_path / name
+    original = _snapshot(mg.load(fixture(name), device='cpu'))
+    refused = 0
+    for bit in range(0, 8 * len(data), 5):
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        damaged.write_bytes(bytes(flipped))
+        try:
+            back = mg.load(damaged, device='cpu')
+        except ValueError as exc:
+            assert str(damaged) in str(exc), (bit, exc)
+            refused += 1
+        else:
+            assert name == 'legacy.pth' or _snapshot(back) == original, bit
+    assert refused > 0.3 * len(data) * 8 / 5
+
+
 # --------------------------------------------------------------------------- against PyTorch itself
 
 
