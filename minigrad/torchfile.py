@@ -24,8 +24,10 @@ Unpickling runs whatever callables the pickle names, so a ``.pth`` from a
 stranger could run any code.  This reader allows, like PyTorch's
 ``weights_only=True``, only the globals needed to rebuild tensors and plain
 containers (the dict ``_ALLOWED`` below) and maps each to a harmless stand-in
-of ours; any other global is refused *before* anything runs
-(:class:`ForbiddenGlobalError`, a ValueError naming it).  torch is never
+of ours (an object the pickle cannot modify); any other global is refused
+*before* anything runs (:class:`ForbiddenGlobalError`, a ValueError naming it).
+The pickle is walked once with pickletools first, so no damaged length field
+makes the unpickler allocate more than the file holds.  torch is never
 imported.  The stand-ins build placeholders; once the pickle and the storages
 are read, :func:`_finish` turns them into minigrad Tensors (views copied, so
 tensors that shared a storage in torch no longer share memory here).
@@ -101,6 +103,18 @@ class _DType(_Placeholder):
         self.name = name
 
 
+class _StandIn(_Placeholder):
+    """What a pickle gets for an allowed function or class: a callable that calls ``fn``.  Never
+    ``fn`` itself: pickle's BUILD opcode could then set attributes on it (``Counter.__init__``,
+    a function's ``__defaults__``) and change it for the whole process."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
 # --------------------------------------------------------------------------- the stand-ins
 
 
@@ -144,15 +158,16 @@ _ALLOWED = {
     ('torch._utils', '_rebuild_parameter_with_state'): _rebuild_parameter,
     ('torch', 'Size'): lambda dims=(): tuple(int(d) for d in dims),
     ('torch', 'device'): _device,
-    ('torch.storage', 'UntypedStorage'): _StorageType('UntypedStorage', 'uint8'),
     ('collections', 'OrderedDict'): collections.OrderedDict,
     ('collections', 'Counter'): collections.Counter,
     ('_codecs', 'encode'): _latin1_bytes,
 }
-_ALLOWED.update({('torch', name): _StorageType(name, dtype) for name, dtype in _STORAGE_DTYPES.items()})
-_ALLOWED.update({('torch', name): _DType(dtype) for name, dtype in _TORCH_DTYPES.items()})
 for _module in ('builtins', '__builtin__'):   # protocol-2 pickles spell builtins the Python 2 way
     _ALLOWED.update({(_module, f.__name__): f for f in (set, frozenset, complex, bytearray)})
+_ALLOWED = {name: _StandIn(fn) for name, fn in _ALLOWED.items()}
+_ALLOWED[('torch.storage', 'UntypedStorage')] = _StorageType('UntypedStorage', 'uint8')
+_ALLOWED.update({('torch', name): _StorageType(name, dtype) for name, dtype in _STORAGE_DTYPES.items()})
+_ALLOWED.update({('torch', name): _DType(dtype) for name, dtype in _TORCH_DTYPES.items()})
 
 
 class _Unpickler(pickle.Unpickler):

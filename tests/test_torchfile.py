@@ -128,6 +128,20 @@ def test_malicious_pickle_never_runs(name, wanted, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize('target', ['collections\nCounter', 'torch._utils\n_rebuild_tensor_v2', 'torch\nFloatStorage'])
+def test_a_pickle_cannot_modify_the_allowed_globals(tmp_path, target):
+    """BUILD on a global sets attributes on it; on the real Counter class or our stand-in
+    functions that would change them for the whole process (and every later load)."""
+    state = (None, {'hijacked': 'yes', '__defaults__': ({'metadata': 1},)})
+    path = tmp_path / 'build.pth'
+    with zipfile.ZipFile(path, 'w') as zf:
+        zf.writestr('archive/data.pkl', b'\x80\x02c' + target.encode() + b'\n' + _pickle_ops(state) + b'b.')
+    with pytest.raises(ValueError, match='cannot set the state'):
+        mg.load(path)
+    assert not hasattr(collections.Counter, 'hijacked')
+    assert mg.load(fixture('float64.pth')).shape == (7,)   # later loads are unaffected
+
+
 def _pickle_ops(*values):
     """Protocol-2 opcodes pushing ``values`` (no PROTO, no STOP)."""
     return b''.join(pickle.dumps(v, 2)[2:-1] for v in values)
