@@ -295,7 +295,7 @@ def load(path, device=None):
         size = os.fstat(f.fileno()).st_size
         if torchfile.is_legacy(f.read(1)):
             f.seek(0)
-            return torchfile.load_legacy(f, path, device, size)
+            return torchfile.load_legacy(f, path, device, size, tensor_of)
         f.seek(0)
         try:
             zf = zipfile.ZipFile(f)
@@ -303,7 +303,7 @@ def load(path, device=None):
             raise _corrupt(path, exc) from exc
         with zf:
             if torchfile.is_torch_zip(zf.namelist()):
-                return torchfile.load_zip(zf, path, device, size)
+                return torchfile.load_zip(zf, path, device, size, tensor_of)
             try:
                 arrays = _read_members(zf, _entries_promised(f, zf, size))
                 root = _manifest_root(arrays.pop(MANIFEST)) if MANIFEST in arrays else None

@@ -30,7 +30,9 @@ The pickle is walked once with pickletools first, so no damaged length field
 makes the unpickler allocate more than the file holds.  torch is never
 imported.  The stand-ins build placeholders; once the pickle and the storages
 are read, :func:`_finish` turns them into minigrad Tensors (views copied, so
-tensors that shared a storage in torch no longer share memory here).
+tensors that shared a storage in torch no longer share memory here).  A saved
+``nn.Parameter`` comes back as a Tensor with ``requires_grad=True`` (this module
+sits below ``minigrad.nn`` and cannot make Parameters).
 
 dtypes: float32/64/16, int64/32/16/8, uint8 and bool are kept.  bfloat16 loads
 as float32 (exact: a bfloat16 is the upper half of a float32); complex and
@@ -46,7 +48,6 @@ import numpy
 from numpy.lib.stride_tricks import as_strided
 
 from . import backend
-from .tensor import Tensor
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
@@ -93,9 +94,9 @@ class _Storage(_Placeholder):
 
 
 class _TensorSpec(_Placeholder):
-    def __init__(self, storage, offset, size, stride, requires_grad=False, parameter=False):
+    def __init__(self, storage, offset, size, stride, requires_grad=False):
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
-        self.requires_grad, self.parameter = requires_grad, parameter
+        self.requires_grad = requires_grad
 
 
 class _DType(_Placeholder):
@@ -137,7 +138,7 @@ def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
         raise pickle.UnpicklingError("a parameter's data is not a tensor")
     if state:
         raise pickle.UnpicklingError("parameters with extra Python attributes are not supported")
-    return _TensorSpec(data.storage, data.offset, data.size, data.stride, bool(requires_grad), parameter=True)
+    return _TensorSpec(data.storage, data.offset, data.size, data.stride, bool(requires_grad))
 
 
 def _latin1_bytes(text, encoding='latin1'):
@@ -248,30 +249,28 @@ def _materialize(spec, budget):
     return numpy.array(view, dtype=view.dtype.newbyteorder('='))
 
 
-def _finish(obj, device, budget, memo):
-    """The unpickled structure with placeholders replaced by Tensors / dtypes (shared objects stay shared)."""
+def _finish(obj, device, make_tensor, budget, memo):
+    """The unpickled structure with placeholders replaced by Tensors (``make_tensor(array,
+    requires_grad=...)``) and dtypes; objects the pickle shares stay shared."""
     key = id(obj)
     if key in memo:
         return memo[key]
     if isinstance(obj, (_TensorSpec, _Storage)):
-        from .io import tensor_of
-        from .nn.parameter import Parameter   # here, not at the top: nn imports io, io imports us
         if isinstance(obj, _Storage):   # a bare storage: its elements as a 1-D tensor
             obj = _TensorSpec(obj, 0, (obj.numel,), (1,))
         array = backend.to_device(_materialize(obj, budget), device)
-        out = tensor_of(array, Parameter if obj.parameter else Tensor,
-                        requires_grad=obj.requires_grad and array.dtype.kind == 'f')
+        out = make_tensor(array, requires_grad=obj.requires_grad and array.dtype.kind == 'f')
     elif isinstance(obj, _DType):
         out = numpy.dtype(obj.name)
     elif type(obj) in (dict, collections.OrderedDict, collections.Counter):
         out = memo[key] = type(obj)()
         for k, v in obj.items():
-            out[_finish(k, device, budget, memo)] = _finish(v, device, budget, memo)
+            out[_finish(k, device, make_tensor, budget, memo)] = _finish(v, device, make_tensor, budget, memo)
     elif type(obj) is list:
         out = memo[key] = []
-        out.extend(_finish(v, device, budget, memo) for v in obj)
+        out.extend(_finish(v, device, make_tensor, budget, memo) for v in obj)
     elif type(obj) in (tuple, set, frozenset):
-        out = type(obj)(_finish(v, device, budget, memo) for v in obj)
+        out = type(obj)(_finish(v, device, make_tensor, budget, memo) for v in obj)
     elif obj is None or type(obj) in (bool, int, float, complex, str, bytes, bytearray):
         out = obj
     else:
@@ -304,7 +303,7 @@ def is_torch_zip(names):
     return any(name.count('/') == 1 and name.endswith('/data.pkl') for name in names)
 
 
-def load_zip(zf, path, device, file_size):
+def load_zip(zf, path, device, file_size, make_tensor):
     """The object a zip-layout ``torch.save`` file holds (``zf``: its open ZipFile)."""
     def read():
         pickles = [n for n in zf.namelist() if n.count('/') == 1 and n.endswith('/data.pkl')]
@@ -339,7 +338,7 @@ def load_zip(zf, path, device, file_size):
         obj = _Unpickler(f, path, storage_of).load()
         if f.read(1):
             raise ValueError("data.pkl has bytes after the end of the pickle")
-        return _finish(obj, device, [file_size + EXPANSION_ALLOWANCE], {})
+        return _finish(obj, device, make_tensor, [file_size + EXPANSION_ALLOWANCE], {})
     return _checked(path, read)
 
 
@@ -348,7 +347,7 @@ def is_legacy(head):
     return head[:1] == pickle.PROTO
 
 
-def load_legacy(file, path, device, file_size):
+def load_legacy(file, path, device, file_size, make_tensor):
     """The object a legacy-layout ``torch.save`` file holds (``file``: the file, at its start)."""
     def read():
         f = io.BytesIO(file.read())
@@ -381,5 +380,5 @@ def load_legacy(file, path, device, file_size):
             storage.array = numpy.frombuffer(f.read(nbytes), dtype=_raw_dtype(storage.dtype, 'little'))
         if f.read(1):
             raise ValueError("unexpected bytes after the last storage")
-        return _finish(obj, device, [file_size + EXPANSION_ALLOWANCE], {})
+        return _finish(obj, device, make_tensor, [file_size + EXPANSION_ALLOWANCE], {})
     return _checked(path, read)
