@@ -170,6 +170,7 @@ class Function:
         outputs = out if isinstance(out, tuple) else (out,)
         node = Node(cls, ctx, inputs, outputs, is_tensor) if record else None
         results = tuple(_wrap(a, node, i, ctx) for i, a in enumerate(outputs))
+        _share_versions_of_views(results, tensors)
         if record and ctx.saved:
             _note_saved_outputs(ctx, outputs, results)
         return results if isinstance(out, tuple) else results[0]
@@ -183,6 +184,27 @@ def _wrap(array, node, number, ctx):
     if differentiable:
         result._node, result._output_nr = node, number
     return result
+
+
+def _storage(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    while getattr(array, 'base', None) is not None and hasattr(array.base, 'shape'):
+        array = array.base
+    return array
+
+
+def _share_versions_of_views(results, inputs):
+    """An output that is a view of an input's storage (reshape, permute, slicing, ``.T``)
+    shares that input's version counter, as in torch: changing either in place is seen by
+    every op that saved the other."""
+    for r in results:
+        if getattr(r.array, 'base', None) is None:
+            continue
+        storage = _storage(r.array)
+        for t in inputs:
+            if _storage(t.array) is storage:
+                r._version, r._is_view = t._version, True
+                break
 
 
 def _note_saved_outputs(ctx, outputs, results):

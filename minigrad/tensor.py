@@ -68,6 +68,7 @@ class Tensor(TensorMethods):
     """A multi-dimensional array that can record the ops applied to it."""
 
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
+    _is_view = False           # True for an op's output that views an input's storage
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.array = _to_array(data, dtype)
@@ -284,6 +285,10 @@ class Tensor(TensorMethods):
         if is_grad_enabled() and self.requires_grad and self._node is None:
             raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be changed in place "
                                "(wrap the update in `with minigrad.no_grad():`, or change .data)")
+        if is_grad_enabled() and self._is_view and (self.requires_grad or result.requires_grad):
+            raise RuntimeError(f"{op}: this tensor is a view of another tensor's storage (a reshape, slice "
+                               "or transpose) inside a graph; changing it in place would change the other "
+                               "behind autograd's back. Write the result to a new tensor instead.")
         if result.shape != self.shape:
             raise RuntimeError(f"{op}: the result's shape {result.shape} does not match the tensor's "
                                f"shape {self.shape} (in-place ops cannot broadcast the tensor itself)")
@@ -446,8 +451,11 @@ class Tensor(TensorMethods):
     def relu(self): return activation.ReLU.apply(self)
     def sigmoid(self): return activation.Sigmoid.apply(self)
     def tanh(self): return activation.Tanh.apply(self)
-    def softmax(self, dim=-1): return activation.Softmax.apply(self, dim=dim)
-    def log_softmax(self, dim=-1): return activation.LogSoftmax.apply(self, dim=dim)
+    def softmax(self, dim=-1):
+        return activation.Softmax.apply(self, dim=normalize_dim(dim, self.ndim, 'softmax'))
+
+    def log_softmax(self, dim=-1):
+        return activation.LogSoftmax.apply(self, dim=normalize_dim(dim, self.ndim, 'log_softmax'))
 
 
 def _alias(dim, axis, keepdim, keepdims):
