@@ -215,7 +215,8 @@ def _note_saved_outputs(ctx, outputs, results):
             for j, out in enumerate(outputs):
                 if a is out:
                     roles[k] = ('output', j)
-                    versions.append((results[j]._version, 0, f'output {j}', a.shape))
+                    version = results[j]._version  # (an input's, when the output is a view of it)
+                    versions.append((version, version.value, f'output {j}', a.shape))
                     break
     ctx._roles, ctx._versions = tuple(roles), tuple(versions)
 
