@@ -54,7 +54,7 @@ def _mg_thunk(fn, arrays, mode):
             with mg.no_grad():
                 return fn(*tensors)
         return run
-    grad = mg.tensor(_rand(fn(*tensors).shape, seed=1)).data
+    grad = mg.tensor(_rand(fn(*tensors).shape, seed=1)).array
 
     def run():
         for t in tensors:

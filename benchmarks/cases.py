@@ -86,7 +86,7 @@ class Runner:
         self.__dict__.update(models_)
 
     def weight_bytes(self):
-        return int(sum(p.data.nbytes if hasattr(p, 'data') and hasattr(p.data, 'nbytes')
+        return int(sum(p.array.nbytes if hasattr(p, 'array') and hasattr(p.array, 'nbytes')
                        else p.numel() * p.element_size() for p in self._params()))
 
 

@@ -66,7 +66,7 @@ def empirical_receptive_field(depth, size=41):
     layers = []
     for _ in range(depth):
         conv = nn.Conv2d(1, 1, 3, padding=1, bias=False)
-        conv.weight.data[...] = 1.0 / 9      # positive weights: no accidental cancellation
+        conv.weight.array[...] = 1.0 / 9      # positive weights: no accidental cancellation
         layers.append(conv)
     net = nn.Sequential(*layers)
     x = mg.zeros(1, 1, size, size, requires_grad=True)

@@ -140,11 +140,11 @@ def convolutionalize(model):
     """
     s = model.side
     conv1 = nn.Conv2d(16, 32, s)
-    conv1.weight.data = model.fc1.weight.data.reshape(32, 16, s, s)
-    conv1.bias.data = model.fc1.bias.data
+    conv1.weight.array = model.fc1.weight.array.reshape(32, 16, s, s)
+    conv1.bias.array = model.fc1.bias.array
     conv2 = nn.Conv2d(32, model.fc2.out_features, 1)
-    conv2.weight.data = model.fc2.weight.data.reshape(model.fc2.out_features, 32, 1, 1)
-    conv2.bias.data = model.fc2.bias.data
+    conv2.weight.array = model.fc2.weight.array.reshape(model.fc2.out_features, 32, 1, 1)
+    conv2.bias.array = model.fc2.bias.array
     return nn.Sequential(model.features, conv1, nn.ReLU(), conv2)
 
 

@@ -77,7 +77,7 @@ def run(quick=False, seed=0):
         per_class = {skip: metrics.iou(preds[skip], truth, k) for skip in preds}
         ed, un = scores[False], scores[True]
         lesson.record(settings=cfg, class_names=list(class_names),
-                      parameters={NAMES[s]: sum(p.data.size for p in models[s].parameters()) for s in models},
+                      parameters={NAMES[s]: sum(p.array.size for p in models[s].parameters()) for s in models},
                       steps=cfg['steps'], scores={NAMES[s]: scores[s] for s in scores},
                       iou_per_class={NAMES[s]: per_class[s] for s in per_class},
                       boundary_pixel_fraction=float(metrics.boundary_mask(truth).mean()))

@@ -186,7 +186,7 @@ def train(regression, cfg, L, ab_small, seed, weights=None):
     schedule = optim.lr_scheduler.LambdaLR(opt, lambda step: decay(step / cfg['steps']))
     loader = DataLoader(TensorDataset(normalize_l(L), ab_small), batch_size=cfg['batch'], shuffle=True,
                         drop_last=True)
-    w = None if weights is None or regression else mg.tensor(weights).data  # on the model's backend
+    w = None if weights is None or regression else mg.tensor(weights).array  # on the model's backend
     losses, batches = [], iter(())
     model.train()
     for _ in progress(range(cfg['steps']), 'L2 regression' if regression else 'classification'):
@@ -199,10 +199,10 @@ def train(regression, cfg, L, ab_small, seed, weights=None):
         if regression:  # L2(Ŷ, Y) = ½ Σ_{h,w} ‖Y_{h,w} − Ŷ_{h,w}‖², per image, in units of ab / 110
             loss = 0.5 * ((out - ab / AB_SCALE) ** 2).sum() / len(x)
         else:           # L(Ẑ, Z) = −1/HW Σ_{h,w} v_{h,w} Σ_q Z_{h,w,q} log Ẑ_{h,w,q}
-            Z = mg.tensor(color.soft_encode(ab.data))              # (N, Q, h, w), sums to 1 over q
+            Z = mg.tensor(color.soft_encode(ab.array))              # (N, Q, h, w), sums to 1 over q
             per_pixel = -(Z * F.log_softmax(out, dim=1)).sum(dim=1)
             if w is not None:                                      # v = w(the pixel's nearest cell)
-                per_pixel = per_pixel * mg.tensor(w[color.quantize_ab(ab.data)])
+                per_pixel = per_pixel * mg.tensor(w[color.quantize_ab(ab.array)])
             loss = per_pixel.mean()
         opt.zero_grad()
         loss.backward()

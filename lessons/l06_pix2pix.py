@@ -239,7 +239,7 @@ def measured_receptive_field(D, cin, size, i, j):
                   requires_grad=True)
     D(x)[0, 0, i, j].backward()
     D.train()
-    grad = np.abs(to_numpy(x.grad))[0].sum(0)
+    grad = np.abs(x.grad.numpy())[0].sum(0)
     rows, cols = np.nonzero(grad.sum(1))[0], np.nonzero(grad.sum(0))[0]
     return grad, (rows.min(), rows.max()), (cols.min(), cols.max())
 

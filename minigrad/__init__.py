@@ -8,12 +8,12 @@ from .creation import (abs, arange, cat, clamp, exp, float32, float64, full, int
                        randn_like, sqrt, stack, tensor, where, zeros, zeros_like)
 from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .instrument import graph_bytes
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save
 from .random import manual_seed
 from .tensor import Tensor
 
 __version__ = '0.1.0'
 
-from . import functional, nn, optim  # noqa: E402  (after the core: they build on it)
+from . import autograd, functional, nn, optim  # noqa: E402  (after the core: they build on it)
 from .recompute import checkpoint, checkpoint_module, checkpoint_sequential  # noqa: E402

@@ -16,7 +16,7 @@ Zhang, Isola & Efros (ECCV 2016) predict a grey image's colours as a
    the mode (vivid, patchy).
 
 Every function here takes NumPy or CuPy arrays (or minigrad Tensors, whose
-``.data`` is used) and returns arrays of the same backend; float32 stays
+``.array`` is used) and returns arrays of the same backend; float32 stays
 float32.  Images are channels-first: ``(..., 3, H, W)`` with the channel axis
 given by ``axis`` (default ``-3``), so a batch ``(N, 3, H, W)`` and a single
 image ``(3, H, W)`` both work.  Pass ``axis=-1`` for ``(H, W, 3)`` arrays.
@@ -53,9 +53,9 @@ TEMPERATURE = 0.38
 
 
 def _array(a):
-    """The backend array behind ``a`` (a Tensor's ``.data``), floats kept, ints -> float32."""
+    """The backend array behind ``a`` (a Tensor's ``.array``), floats kept, ints -> float32."""
     if isinstance(a, Tensor):
-        a = a.data
+        a = a.array
     xp = get_array_module(a)
     a = xp.asarray(a)
     if a.dtype.kind != 'f':
@@ -173,7 +173,7 @@ def num_ab_bins(grid=GRID, levels=65):
 
 def _centers(centers, xp, dtype):
     c = ab_gamut_bins() if centers is None else centers
-    c = xp.asarray(getattr(c, 'data', c), dtype=dtype)
+    c = xp.asarray(getattr(c, 'array', c), dtype=dtype)
     if c.ndim != 2 or c.shape[1] != 2:
         raise ValueError(f"ab bins: expected centers of shape (Q, 2), got {tuple(c.shape)}")
     return c
@@ -245,7 +245,7 @@ def bin_distribution(ab, centers=None, sigma=SIGMA):
     so a colour that occurs a little also lends weight to its neighbours.
     Returns float64 on the CPU (a small vector, accumulated exactly).
     """
-    c = _centers(None if centers is None else to_numpy(getattr(centers, 'data', centers)),
+    c = _centers(None if centers is None else to_numpy(getattr(centers, 'array', centers)),
                  numpy, numpy.float64)
     chunks = [ab] if hasattr(ab, 'shape') else ab
     counts = numpy.zeros(len(c))

@@ -31,7 +31,7 @@ def tensor(data, requires_grad=False, dtype=None):
     same test or lesson code runs on either backend.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if hasattr(data, 'shape') and not isinstance(data, numpy.generic):
         data = backend.to_device(data, backend.default_device())
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
@@ -128,7 +128,7 @@ def stack(tensors, dim=0):
 
 def where(condition, a, b):
     """``a`` where ``condition`` is true, else ``b`` (gradient flows to both through the mask)."""
-    cond = condition.data if isinstance(condition, Tensor) else condition
+    cond = condition.array if isinstance(condition, Tensor) else condition
     return ew.Where.apply(cond, a, b)
 
 

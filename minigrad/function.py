@@ -76,15 +76,35 @@ class Context:
     When no input needs a gradient (or under ``no_grad``) nothing is saved.
     """
 
-    def __init__(self, needs_input_grad):
+    def __init__(self, needs_input_grad, inputs=()):
         self.needs_input_grad = needs_input_grad
         self.requires_grad = any(needs_input_grad)
+        self.create_graph = False  # True while backward runs on Tensors (see ``backward``)
         self.saved = ()
         self.non_differentiable = set()
+        self._inputs = inputs      # the Tensors (or values) apply got; dropped once forward returned
+        self._roles = ()           # per saved array: ('input', i), ('output', j) or None
+        self._versions = ()        # (version counter, value at save time) of each saved input
 
     def save_for_backward(self, *arrays):
-        if self.requires_grad:
-            self.saved = arrays
+        """Keep ``arrays`` for backward (nothing is kept when no input wants a gradient).
+
+        An array that is one of the op's input tensors' storage is remembered with
+        that tensor's version, so an in-place change before backward is an error
+        rather than a silently wrong gradient."""
+        if not self.requires_grad:
+            return
+        self.saved = arrays
+        roles, versions = [], []
+        for a in arrays:
+            role = None
+            for i, t in enumerate(self._inputs):
+                if a is not None and getattr(t, 'array', None) is a:
+                    role = ('input', i)
+                    versions.append((t._version, t._version.value, i, a.shape))
+                    break
+            roles.append(role)
+        self._roles, self._versions = tuple(roles), tuple(versions)
 
     def mark_non_differentiable(self, *arrays):
         """Outputs (the arrays forward returns) that get no gradient, e.g. pooling indices."""
@@ -117,6 +137,10 @@ def unbroadcast(grad, shape):
 class Function:
     """Base class of every op; see the module docstring."""
 
+    #: True when ``backward`` is written so that it also runs on Tensors (see the module
+    #: docstring): only such ops can be differentiated twice (``create_graph=True``).
+    differentiable_backward = False
+
     @staticmethod
     def forward(ctx, *arrays, **params):
         raise NotImplementedError
@@ -127,18 +151,28 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
+        """Run the op.  With Tensors among the inputs the result is Tensors (recorded in the
+        graph when one of them wants a gradient); with arrays only, it is arrays: that is what
+        lets a backward written with ``apply`` run on arrays and, under ``create_graph``, on Tensors."""
         is_tensor = _tensor_type().__instancecheck__
         tensors = [t for t in inputs if is_tensor(t)]
-        like = tensors[0].data if tensors else None
+        if not tensors:
+            get_array_module(*inputs, op=cls.__name__)
+            return cls.forward(Context((False,) * len(inputs)), *inputs, **params)
+        like = tensors[0].array
         arrays = [_as_array(t, like, is_tensor) for t in inputs]
         get_array_module(*arrays, op=cls.__name__)  # raises on mixed backends
         needs = tuple(is_tensor(t) and t.requires_grad for t in inputs)
         record = _grad_enabled and any(needs)
-        ctx = Context(needs if record else (False,) * len(inputs))
+        ctx = Context(needs, inputs) if record else Context((False,) * len(inputs))
         out = cls.forward(ctx, *arrays, **params)
+        ctx._inputs = ()
         outputs = out if isinstance(out, tuple) else (out,)
         node = Node(cls, ctx, inputs, outputs, is_tensor) if record else None
         results = tuple(_wrap(a, node, i, ctx) for i, a in enumerate(outputs))
+        _share_versions_of_views(results, tensors)
+        if record and ctx.saved:
+            _note_saved_outputs(ctx, outputs, results)
         return results if isinstance(out, tuple) else results[0]
 
 
@@ -150,6 +184,41 @@ def _wrap(array, node, number, ctx):
     if differentiable:
         result._node, result._output_nr = node, number
     return result
+
+
+def _storage(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    while getattr(array, 'base', None) is not None and hasattr(array.base, 'shape'):
+        array = array.base
+    return array
+
+
+def _share_versions_of_views(results, inputs):
+    """An output that is a view of an input's storage (reshape, permute, slicing, ``.T``)
+    shares that input's version counter, as in torch: changing either in place is seen by
+    every op that saved the other."""
+    for r in results:
+        if getattr(r.array, 'base', None) is None:
+            continue
+        storage = _storage(r.array)
+        for t in inputs:
+            if _storage(t.array) is storage:
+                r._version, r._is_view = t._version, True
+                break
+
+
+def _note_saved_outputs(ctx, outputs, results):
+    """Saved arrays that are the op's own outputs: their role, and their tensors' versions."""
+    roles, versions = list(ctx._roles), list(ctx._versions)
+    for k, a in enumerate(ctx.saved):
+        if roles[k] is None and a is not None:
+            for j, out in enumerate(outputs):
+                if a is out:
+                    roles[k] = ('output', j)
+                    version = results[j]._version  # (an input's, when the output is a view of it)
+                    versions.append((version, version.value, f'output {j}', a.shape))
+                    break
+    ctx._roles, ctx._versions = tuple(roles), tuple(versions)
 
 
 class Node:
@@ -179,7 +248,7 @@ class AccumulateGrad:
     def accumulate(self, grad):
         t = self.tensor
         if t.requires_grad:  # (switched off since the graph was built: no gradient)
-            t.grad = grad if t.grad is None else t.grad + grad
+            t.grad = _as_tensor(grad) if t.grad is None else t.grad + grad
 
 
 #: id(leaf) -> its AccumulateGrad, while some graph holds that node (which holds the leaf,
@@ -212,7 +281,7 @@ def _tensor_type():
 def _as_array(value, like, is_tensor):
     """Tensor -> its data; Python number -> 0-d array in ``like``'s dtype (no upcast)."""
     if is_tensor(value):
-        return value.data
+        return value.array
     if value is None or hasattr(value, 'shape'):
         return value
     if isinstance(value, (int, float, bool)) and like is not None:
@@ -223,8 +292,8 @@ def _as_array(value, like, is_tensor):
     return value
 
 
-def backward(root, grad, retain_graph=False):
-    """Reverse-mode sweep from ``root`` (a Tensor) seeded with ``grad``.
+def backward(roots, grads, retain_graph=False, create_graph=False, capture=None):
+    """Reverse-mode sweep from ``roots`` (Tensors) seeded with ``grads`` (one per root).
 
     Nodes are visited in reverse topological order found by an explicit stack
     (no recursion, so a chain of 10^5 ops is fine).  A node's output gradients
@@ -232,58 +301,134 @@ def backward(root, grad, retain_graph=False):
     node that feeds it.  Unless ``retain_graph``, each node's ctx (its saved
     arrays) and edges are dropped right after its backward ran, so memory falls
     as the sweep proceeds.
+
+    ``create_graph``: the gradients are Tensors and every backward runs on Tensors
+    (its saved inputs and outputs as the Tensors they were, with their graph), so the
+    gradients are themselves differentiable.  ``capture``: ``{(node, output number):
+    slot}`` — return the gradients arriving there (what :func:`minigrad.autograd.grad`
+    asks for) instead of accumulating into any leaf's ``.grad``.
     """
-    if root._node is None:  # backward on a leaf: its gradient is the seed
-        root.grad = grad if root.grad is None else root.grad + grad
-        return
-    start = root._node
-    grads = {id(start): [None] * start.n_outputs}
-    grads[id(start)][root._output_nr] = grad
-    for node in reversed(topological_order(start)):
-        outs = grads.pop(id(node), None)
-        if outs is None:
+    captured = {} if capture is not None else None
+    grads_at = {}
+    for root, grad in zip(roots, grads):
+        if root._node is None:  # a leaf: its gradient is the seed
+            if captured is not None:
+                slot = capture.get((id(_edge(root)[0]), 0))
+                if slot is not None:
+                    captured[slot] = grad if slot not in captured else captured[slot] + grad
+            else:
+                _edge(root)[0].accumulate(grad)
             continue
-        if isinstance(node, AccumulateGrad):
-            node.accumulate(outs[0])
-            continue
-        for number, ref in node.retained.items():
-            kept = ref()
-            if kept is not None and outs[number] is not None:
-                kept.grad = outs[number] if kept.grad is None else kept.grad + outs[number]
-        if node.ctx is None:
-            raise RuntimeError(
-                "backward: trying to backward through the graph a second time; "
-                "its saved arrays were freed. Pass retain_graph=True the first time.")
-        in_grads = node.fn.backward(node.ctx, *outs)
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
-        if len(in_grads) != len(node.edges):
-            raise RuntimeError(f"{node.fn.__name__}.backward returned {len(in_grads)} gradients "
-                               f"for {len(node.edges)} inputs")
-        for i, (edge, shape, g) in enumerate(zip(node.edges, node.shapes, in_grads)):
-            if edge is None or g is None:
+        slot = grads_at.setdefault(id(root._node), [None] * root._node.n_outputs)
+        nr = root._output_nr
+        slot[nr] = grad if slot[nr] is None else slot[nr] + grad
+    starts = [r._node for r in roots if r._node is not None]
+    with _set_grad_enabled(create_graph):
+        for node in reversed(topological_order(*starts)):
+            outs = grads_at.pop(id(node), None)
+            if outs is None:
                 continue
-            g = _fit(g, shape, node.fn, i)
-            target, number = edge
-            slot = grads.setdefault(id(target), [None] * target.n_outputs)
-            slot[number] = g if slot[number] is None else slot[number] + g
-        if not retain_graph:  # drop saved arrays and links to inputs: they can be freed now
-            node.ctx, node.edges = None, tuple(None for _ in node.edges)
+            if captured is not None:
+                for number, g in enumerate(outs):
+                    slot = capture.get((id(node), number))
+                    if slot is not None and g is not None:
+                        captured[slot] = g
+            if isinstance(node, AccumulateGrad):
+                if captured is None:
+                    node.accumulate(outs[0])
+                continue
+            for number, ref in node.retained.items():
+                kept = ref()
+                if kept is not None and outs[number] is not None and captured is None:
+                    g = _as_tensor(outs[number])
+                    kept.grad = g if kept.grad is None else kept.grad + g
+            in_grads = _run_backward(node, outs, create_graph)
+            for i, (edge, shape, g) in enumerate(zip(node.edges, node.shapes, in_grads)):
+                if edge is None or g is None:
+                    continue
+                g = _fit(g, shape, node.fn, i)
+                target, number = edge
+                slot = grads_at.setdefault(id(target), [None] * target.n_outputs)
+                slot[number] = g if slot[number] is None else slot[number] + g
+            if not retain_graph:  # drop saved arrays and links to inputs: they can be freed now
+                node.ctx, node.edges = None, tuple(None for _ in node.edges)
+    return captured
+
+
+def _run_backward(node, outs, create_graph):
+    """``node.fn.backward`` on arrays, or on Tensors under ``create_graph``; checks first that
+    nothing it saved was changed in place since the forward."""
+    ctx, fn = node.ctx, node.fn
+    if ctx is None:
+        raise RuntimeError("backward: trying to backward through the graph a second time; "
+                           "its saved arrays were freed. Pass retain_graph=True the first time.")
+    for version, value, which, shape in ctx._versions:
+        if version.value != value:
+            what = f'input {which}' if isinstance(which, int) else which
+            raise RuntimeError(
+                f"backward: {fn.__name__} saved its {what} (shape {tuple(shape)}) for backward, and it was "
+                f"modified in place since (version {version.value}, saved at version {value}); e.g. an "
+                "optimizer step or an in-place op (+=, add_, copy_) between forward and backward. "
+                "Compute the forward again, or work on a .clone().")
+    if not create_graph:
+        in_grads = fn.backward(ctx, *outs)
+    else:
+        if not fn.differentiable_backward:
+            raise RuntimeError(f"backward(create_graph=True): {fn.__name__}'s backward is not written to be "
+                               "differentiated again (Function.differentiable_backward is False)")
+        arrays, ctx.saved, ctx.create_graph = ctx.saved, _saved_tensors(node), True
+        try:
+            in_grads = fn.backward(ctx, *(None if g is None else _as_tensor(g) for g in outs))
+        finally:
+            ctx.saved, ctx.create_graph = arrays, False
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if len(in_grads) != len(node.edges):
+        raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients "
+                           f"for {len(node.edges)} inputs")
+    return in_grads
+
+
+def _saved_tensors(node):
+    """``ctx.saved`` as Tensors for a differentiable backward: a saved input is that input
+    (its graph included), a saved output this node's output; any other array is a constant."""
+    tensor = _tensor_type()
+    saved = []
+    for a, role in zip(node.ctx.saved, node.ctx._roles):
+        if role is None:
+            saved.append(a)
+            continue
+        kind, k = role
+        edge = node.edges[k] if kind == 'input' else (node, k)
+        if edge is None:
+            saved.append(tensor(a))
+        elif isinstance(edge[0], AccumulateGrad):
+            saved.append(edge[0].tensor)
+        else:
+            t = tensor(a, requires_grad=True)
+            t._node, t._output_nr = edge
+            saved.append(t)
+    return tuple(saved)
+
+
+def _as_tensor(g):
+    return g if isinstance(g, _tensor_type()) else _tensor_type()(g)
 
 
 def _fit(grad, shape, fn, i):
     """``grad`` summed back to the input's ``shape`` (:func:`unbroadcast`), or a clear error
     naming the Function when its shape is not a broadcast of that shape."""
     shape = tuple(shape)
-    if grad.ndim >= len(shape) and all(s == g or s == 1 for s, g in zip(shape[::-1], grad.shape[::-1])):
+    gshape = tuple(grad.shape)
+    if len(gshape) >= len(shape) and all(s == g or s == 1 for s, g in zip(shape[::-1], gshape[::-1])):
         return unbroadcast(grad, shape)
-    raise ValueError(f"{fn.__name__}.backward returned a gradient of shape {tuple(grad.shape)} for input {i} "
-                       f"of shape {shape}")
+    raise ValueError(f"{fn.__name__}.backward returned a gradient of shape {gshape} for input {i} "
+                     f"of shape {shape}")
 
 
-def topological_order(root_node):
-    """Every node behind ``root_node``, each after all the nodes it feeds (DFS, explicit stack)."""
-    order, seen, stack = [], set(), [(root_node, False)]
+def topological_order(*root_nodes):
+    """Every node behind ``root_nodes``, each after all the nodes it feeds (DFS, explicit stack)."""
+    order, seen, stack = [], set(), [(r, False) for r in reversed(root_nodes)]
     while stack:
         node, expanded = stack.pop()
         if expanded:

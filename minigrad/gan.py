@@ -46,11 +46,11 @@ MODES = ('minimax', 'nonsaturating', 'lsgan', 'hinge')
 
 
 def _ones(a):
-    return Tensor(get_array_module(a.data).ones(a.shape, dtype=a.dtype))
+    return Tensor(get_array_module(a.array).ones(a.shape, dtype=a.dtype))
 
 
 def _zeros(a):
-    return Tensor(get_array_module(a.data).zeros(a.shape, dtype=a.dtype))
+    return Tensor(get_array_module(a.array).zeros(a.shape, dtype=a.dtype))
 
 
 def _check_mode(mode, op):

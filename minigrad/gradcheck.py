@@ -14,7 +14,7 @@ float32 the rounding error of the difference swamps ε.
 import numpy
 
 from .backend import get_array_module, to_numpy
-from .function import no_grad
+from .function import enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -54,7 +54,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
 
     def loss_value():
         with no_grad():
-            return sum(float((to_numpy(o.data) * v).sum()) for o, v in zip(_evaluate(fn, inputs), cotangents))
+            return sum(float((to_numpy(o.array) * v).sum()) for o, v in zip(_evaluate(fn, inputs), cotangents))
 
     for i in checked:
         inputs[i].grad = None
@@ -67,11 +67,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
     worst = None
     for i in checked:
         t = inputs[i]
-        analytic = to_numpy(t.grad) if t.grad is not None else numpy.zeros(t.shape)
+        analytic = to_numpy(t.grad.array) if t.grad is not None else numpy.zeros(t.shape)
         numeric = numpy.zeros(t.shape)
-        xp = get_array_module(t.data)
-        t.data = xp.ascontiguousarray(t.data)
-        flat = t.data.reshape(-1)  # a view: writing into it perturbs the input in place
+        xp = get_array_module(t.array)
+        t.array = xp.ascontiguousarray(t.array).reshape(t.shape)  # (0-d stays 0-d)
+        flat = t.array.reshape(-1)  # a view: writing into it perturbs the input in place
         for k in range(flat.size):
             original = flat[k].item()
             flat[k] = original + eps
@@ -95,3 +95,34 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
             raise GradcheckError(message, worst)
         return False
     return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True):
+    """Check second derivatives: :func:`gradcheck` of the gradient itself.
+
+    The function checked is ``(x, v) -> ∂(Σ v ⊙ fn(x))/∂x`` computed by
+    ``autograd.grad(..., create_graph=True)`` for fixed random cotangents ``v``
+    (checked too: the gradient is linear in v).  This exercises every op's
+    backward run on Tensors, i.e. the graph that ``create_graph=True`` records.
+    """
+    from . import autograd
+    inputs = list(inputs)
+    wanted = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not wanted:
+        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    rng = numpy.random.default_rng(seed + 1)
+    outs = [o for o in _evaluate(fn, inputs) if o.requires_grad]
+    cotangents = [Tensor(get_array_module(o.array).asarray(rng.standard_normal(o.shape)), requires_grad=True)
+                  for o in outs]
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        xs = list(args[:n])
+        with enable_grad():  # gradcheck evaluates under no_grad; the inner backward needs a graph
+            ys = [o for o in _evaluate(fn, xs) if o.requires_grad]
+            grads = autograd.grad(ys, [x for x in xs if isinstance(x, Tensor) and x.requires_grad],
+                                  list(args[n:]), create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None and g.requires_grad)
+
+    return gradcheck(first_derivatives, inputs + cotangents, eps=eps, atol=atol, rtol=rtol, seed=seed,
+                     raise_exception=raise_exception)

@@ -65,8 +65,8 @@ def tensor_of(array, cls=Tensor, requires_grad=False):
     ``device='cpu'``, must stay where it is.
     """
     t = cls(array, requires_grad=requires_grad)
-    if t.data is not array and backend.backend_of(t.data) != backend.backend_of(array):
-        t.data = array
+    if t.array is not array and backend.backend_of(t.array) != backend.backend_of(array):
+        t.array = array
     return t
 
 
@@ -82,7 +82,7 @@ def _encode(obj, path, arrays):
         return {'v': obj}
     if isinstance(obj, Tensor) or isinstance(obj, numpy.generic) or (hasattr(obj, 'shape') and hasattr(obj, 'dtype')):
         kind = 'tensor' if isinstance(obj, Tensor) else 'scalar' if isinstance(obj, numpy.generic) else 'array'
-        array = backend.to_numpy(obj.data if isinstance(obj, Tensor) else obj)
+        array = backend.to_numpy(obj.array if isinstance(obj, Tensor) else obj)
         if array.dtype.hasobject:
             raise TypeError(f"save: the array at {where!r} has dtype object, which cannot be saved without pickle")
         name = '/'.join(path) or 'root'
@@ -338,7 +338,7 @@ def array_of(value):
     """The array behind ``value``: a minigrad Tensor's data, a torch tensor's values as NumPy
     (duck-typed: torch is never imported), or an array itself; None for anything else."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if hasattr(value, 'detach') and hasattr(value, 'cpu'):  # a torch tensor
         return value.detach().cpu().numpy()
     if hasattr(value, 'shape') and hasattr(value, 'dtype'):

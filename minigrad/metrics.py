@@ -1,6 +1,6 @@
 """Evaluation metrics for image-to-image work: segmentation scores, PSNR, colourfulness.
 
-Inputs may be NumPy or CuPy arrays or minigrad Tensors (their ``.data`` is used);
+Inputs may be NumPy or CuPy arrays or minigrad Tensors (their ``.array`` is used);
 work happens on the inputs' backend.  Results are plain Python floats, or small
 NumPy arrays (a confusion matrix, per-class scores, per-image values), ready to
 print or plot.  Nothing here is differentiable: these are for measuring, not training.
@@ -28,7 +28,7 @@ from .tensor import Tensor
 
 def _array(a):
     if isinstance(a, Tensor):
-        a = a.data
+        a = a.array
     if not hasattr(a, 'shape'):
         a = numpy.asarray(a)
     return a, get_array_module(a)

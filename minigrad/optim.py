@@ -9,7 +9,7 @@ The loop is always the same::
         loss.backward()
         opt.step()
 
-``step()`` changes every parameter's array IN PLACE (``p.data``) with plain
+``step()`` changes every parameter's array IN PLACE (``p.array``) with plain
 array ops: no graph is built, float32 parameters stay float32, and the
 Parameter objects a model holds stay the same.  Per-parameter state (momentum
 buffers, Adam's moments) lives in ``opt.state[p]``.
@@ -102,7 +102,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad[...] = 0
+                    p.grad.array[...] = 0
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient (others are skipped).
@@ -115,7 +115,8 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group['params']:
                     if p.grad is not None:
-                        self._update(p, p.grad, group, self.state.setdefault(p, {}))
+                        self._update(p, p.grad.array, group, self.state.setdefault(p, {}))
+                        p._version.value += 1  # the update wrote into p's storage
         return loss
 
     def _update(self, p, grad, group, state):
@@ -156,7 +157,7 @@ class Optimizer:
             p = id_map.get(int(key))
             if p is None:
                 raise ValueError(f"{name}.load_state_dict: state for parameter index {key} has no parameter")
-            new_state[p] = {k: (int(v.item() if hasattr(v, 'item') else v) if k == 'step' else _to_array(v, p.data))
+            new_state[p] = {k: (int(v.item() if hasattr(v, 'item') else v) if k == 'step' else _to_array(v, p.array))
                             for k, v in entries.items()}
         for g, s in zip(self.param_groups, saved_groups):
             for k, v in s.items():
@@ -194,7 +195,7 @@ class SGD(Optimizer):
     def _update(self, p, grad, group, state):
         d = -grad if group['maximize'] else grad
         if group['weight_decay']:
-            d = d + group['weight_decay'] * p.data
+            d = d + group['weight_decay'] * p.array
         mu = group['momentum']
         if mu:
             buf = state.get('momentum_buffer')
@@ -204,7 +205,7 @@ class SGD(Optimizer):
                 buf *= mu
                 buf += (1 - group['dampening']) * d
             d = d + mu * buf if group['nesterov'] else buf
-        p.data -= group['lr'] * d
+        p.array -= group['lr'] * d
 
 
 class Adam(Optimizer):
@@ -230,23 +231,23 @@ class Adam(Optimizer):
                                       maximize=maximize))
 
     def _update(self, p, grad, group, state):
-        xp = backend.get_array_module(p.data)
+        xp = backend.get_array_module(p.array)
         if not state:
             state['step'] = 0
-            state['exp_avg'] = xp.zeros_like(p.data)
-            state['exp_avg_sq'] = xp.zeros_like(p.data)
+            state['exp_avg'] = xp.zeros_like(p.array)
+            state['exp_avg_sq'] = xp.zeros_like(p.array)
             if group['amsgrad']:
-                state['max_exp_avg_sq'] = xp.zeros_like(p.data)
+                state['max_exp_avg_sq'] = xp.zeros_like(p.array)
         state['step'] += 1
         t, (beta1, beta2), lr, wd = state['step'], group['betas'], group['lr'], group['weight_decay']
         g = -grad if group['maximize'] else grad
         if wd and self._decoupled:
-            p.data *= 1 - lr * wd
+            p.array *= 1 - lr * wd
         elif wd:
-            g = g + wd * p.data
+            g = g + wd * p.array
         coefficients = (beta1, beta2, lr / (1 - beta1 ** t), math.sqrt(1 - beta2 ** t), group['eps'])
         kernels = kernels_for(xp, __name__)  # this module's adam_update, or its fast twin on the CPU
-        kernels.adam_update(p.data, g, state['exp_avg'], state['exp_avg_sq'], state.get('max_exp_avg_sq'),
+        kernels.adam_update(p.array, g, state['exp_avg'], state['exp_avg_sq'], state.get('max_exp_avg_sq'),
                             coefficients)
 
 

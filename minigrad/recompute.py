@@ -74,7 +74,7 @@ class Checkpoint(Function):
         if not isinstance(out, Tensor):
             raise TypeError(f"checkpoint: fn must return one Tensor, got {type(out).__name__}")
         ctx.save_for_backward(*inputs)  # the only arrays this node keeps (params are the model's own)
-        return out.data
+        return out.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,7 +86,7 @@ class Checkpoint(Function):
         leaves = [Tensor(a, requires_grad=bool(need)) for a, need in zip(ctx.saved, needs[:n])]
         saved_grads = [p.grad for p in params]
         buffers = _buffers(fn)
-        buffer_data = [b.data.copy() for b in buffers]
+        buffer_data = [b.array.copy() for b in buffers]
         current_rng = _random.get_state()
         _random.set_state(ctx.rng_state)          # replay the forward's random draws (dropout)
         try:
@@ -95,18 +95,23 @@ class Checkpoint(Function):
         finally:
             _random.set_state(current_rng)
             for b, data in zip(buffers, buffer_data):   # undo a second running-statistics update
-                b.data = data
+                b.array = data
         for p in params:
             p.grad = None
         try:
             if out.requires_grad:
                 out.backward(grad)
-            param_grads = [p.grad if need else None for p, need in zip(params, needs[n:])]
+            param_grads = [_array_of(p.grad) if need else None for p, need in zip(params, needs[n:])]
         finally:
             for p, g in zip(params, saved_grads):  # the engine accumulates what we return
                 p.grad = g
-        input_grads = [leaf.grad if need else None for leaf, need in zip(leaves, needs[:n])]
+        input_grads = [_array_of(leaf.grad) if need else None for leaf, need in zip(leaves, needs[:n])]
         return tuple(input_grads) + tuple(param_grads)
+
+
+
+def _array_of(grad):
+    return None if grad is None else grad.array
 
 
 def checkpoint(fn, *inputs, params=None):

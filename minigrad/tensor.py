@@ -1,10 +1,19 @@
 """Tensor: an array on a backend, plus what autograd needs.
 
-``data`` is a NumPy or CuPy array.  A tensor made by an op while gradients
-are enabled remembers ``_node``, a :class:`~minigrad.function.Node` (the
-Function, its ctx, and edges to the nodes of its inputs); ``backward()`` walks
-those links in reverse.  ``grad`` is a plain backend array of the
-tensor's shape, accumulated (+=) across backward calls until zeroed.
+``array`` is the NumPy or CuPy array holding the values.  ``data`` is, as in
+PyTorch, a Tensor sharing that storage outside autograd (``p.data.clamp_(-c, c)``,
+``nn.init.normal_(m.weight.data, 0, 0.02)``), and ``grad`` is a Tensor (or None)
+accumulated across backward calls until zeroed.  A tensor made by an op while
+gradients are enabled remembers ``_node``, a :class:`~minigrad.function.Node`
+(the Function, its ctx, and edges to the nodes of its inputs); ``backward()``
+walks those links in reverse.
+
+Every in-place change of the storage (``x += y``, ``add_``, ``copy_``, an
+optimizer step) bumps a version counter shared by the tensors that share the
+storage; an op that saved the tensor for backward checks it, so backward
+through stale values is an error, never a silently wrong gradient.
+
+The everyday methods that only combine ops live in :mod:`minigrad.tensor_methods`.
 """
 import weakref
 
@@ -12,11 +21,14 @@ import numpy
 
 from . import backend
 from .backend import get_array_module
-from .function import Function, register_tensor_type
+from .function import Function, is_grad_enabled, register_tensor_type
 from .function import backward as _backward
 from .ops import activation, elementwise as ew, matmul, reduce, shape as sh
+from .ops.shape import normalize_dim
+from .tensor_methods import TensorMethods
 
 _FLOAT_DEFAULT = numpy.float32
+
 
 
 def _to_array(data, dtype=None):
@@ -28,7 +40,7 @@ def _to_array(data, dtype=None):
     backend; floats become float32, as in torch.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if hasattr(data, 'shape') and hasattr(data, 'dtype') and not isinstance(data, numpy.generic):
         return get_array_module(data).asarray(data, dtype=dtype)
     xp = backend.default_xp()
@@ -41,34 +53,75 @@ def _to_array(data, dtype=None):
     return xp.asarray(host, dtype=dtype)
 
 
-class Tensor:
+class _Version:
+    """How many times a storage was changed in place; shared by the tensors sharing it."""
+    __slots__ = ('value',)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Tensor(TensorMethods):
     """A multi-dimensional array that can record the ops applied to it."""
 
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
+    _is_view = False           # True for an op's output that views an input's storage
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != 'f':
+        self.array = _to_array(data, dtype)
+        if requires_grad and self.array.dtype.kind != 'f':
             raise TypeError(f"Tensor: only floating-point tensors can require gradients, "
-                            f"got dtype {self.data.dtype}")
+                            f"got dtype {self.array.dtype}")
         self.requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self._node = None        # the Node of the op that made this tensor (None for a leaf) ...
         self._output_nr = 0      # ... and which of its outputs this is
+        self._version = _Version()
 
     # ---------------------------------------------------------------- basics
-    shape = property(lambda self: tuple(self.data.shape))
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
-    device = property(lambda self: backend.device_of(self.data))
+    shape = property(lambda self: tuple(self.array.shape))
+    dtype = property(lambda self: self.array.dtype)
+    ndim = property(lambda self: self.array.ndim)
+    device = property(lambda self: backend.device_of(self.array))
     is_leaf = property(lambda self: self._node is None)
     T = property(lambda self: self.permute(*reversed(range(self.ndim))))
 
+    @property
+    def data(self):
+        """This tensor's storage as a new Tensor outside autograd (no graph, no gradient).
+
+        Writing into it writes into this tensor; unlike PyTorch it shares the version
+        counter, so changing saved values through ``.data`` before backward is an error."""
+        alias = Tensor.__new__(Tensor)  # a plain Tensor, also for a Parameter (as torch)
+        alias.array, alias.requires_grad, alias._grad = self.array, False, None
+        alias._node, alias._output_nr, alias._version = None, 0, self._version
+        return alias
+
+    @data.setter
+    def data(self, value):
+        """``p.data = t``: swap the storage (shape and dtype may change), keeping the identity."""
+        self.array = value.array if isinstance(value, Tensor) else _to_array(value)
+        self._version.value += 1
+
+    @property
+    def grad(self):
+        """The accumulated gradient: a Tensor of this tensor's shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise ValueError(f"grad: a gradient of shape {value.shape} for a tensor of shape {self.shape}")
+        self._grad = value
+
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.shape[normalize_dim(dim, self.ndim, 'size')]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self):
         if self.ndim == 0:
@@ -81,34 +134,84 @@ class Tensor:
         dev = ", device='gpu'" if self.device == 'gpu' else ''
         return f"tensor({body}{dev}{extra})"
 
+    def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(t)`` on the CPU; a GPU tensor refuses, as a CuPy array does."""
+        out = numpy.asarray(self.array)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
     def numpy(self):
         """The values as a NumPy array (copied from the GPU if needed; shares memory on CPU)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
         return self.numpy().tolist()
 
-    def to(self, device):
-        """A copy on 'cpu' (NumPy) or 'gpu' (CuPy); ``self`` if already there. Gradients flow through."""
-        if device == self.device or backend.backend_for_device(device) == backend.backend_of(self.data):
-            return self
-        return _ToDevice.apply(self, device=device)
+    # Python conversions, as torch: only a one-element tensor has a truth value or a number.
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self.array.size} elements "
+                               f"(shape {self.shape}) is ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def __float__(self): return float(self._one('float'))
+    def __int__(self): return int(self._one('int'))
+
+    def __index__(self):
+        if self.dtype.kind not in 'iub':
+            raise TypeError(f"only integer tensors of a single element can be used as an index, got {self.dtype}")
+        return int(self._one('index'))
+
+    def __format__(self, spec):
+        return format(self.item(), spec) if self.array.size == 1 and self.ndim == 0 else format(repr(self), spec)
+
+    def _one(self, what):
+        if self.array.size != 1:
+            raise ValueError(f"{what}: only one-element tensors can be converted to Python scalars, "
+                             f"got shape {self.shape}")
+        return self.item()
+
+    def to(self, *args, dtype=None, device=None, copy=False):
+        """``to('gpu')``, ``to(float64)``, ``to('cpu', float64)``, ``to(other_tensor)`` or keywords.
+
+        A device move or a cast is differentiable; ``self`` comes back when nothing changes."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, str) or type(a).__name__ == 'device':
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None:
+            name = str(device)
+            if backend.backend_for_device(name.split(':')[0]) is None:
+                raise ValueError(f"to: expected device 'cpu', 'gpu' or 'cuda', got {device!r}")
+            if backend.backend_for_device(name.split(':')[0]) != backend.backend_of(self.array):
+                out = _ToDevice.apply(out, device=name.split(':')[0])
+        if dtype is not None and numpy.dtype(dtype) != out.dtype:
+            out = out.astype(dtype)
+        return out.clone() if copy and out is self else out
 
     def cpu(self):
         return self.to('cpu')
 
+    def cuda(self):
+        return self.to('gpu')
+
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor(self.data)
+        """The same storage, cut from the graph (shares the version counter, as torch)."""
+        return self.data
 
     def requires_grad_(self, flag=True):
-        if flag and self.data.dtype.kind != 'f':
-            raise TypeError(f"requires_grad_: dtype {self.data.dtype} cannot require gradients")
+        if flag and self.array.dtype.kind != 'f':
+            raise TypeError(f"requires_grad_: dtype {self.array.dtype} cannot require gradients")
+        if not flag and self._node is not None:
+            raise RuntimeError("requires_grad_(False) on a tensor made by an op; use .detach()")
         self.requires_grad = flag
         return self
 
@@ -127,29 +230,25 @@ class Tensor:
         return self.astype(numpy.float64)
 
     def long(self):
-        return Tensor(self.data.astype(numpy.int64))
+        return Tensor(self.array.astype(numpy.int64))
 
-    def backward(self, grad=None, retain_graph=False):
+    def bool(self):
+        return Tensor(self.array.astype(bool))
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
-        ``grad`` defaults to 1 for a one-element tensor; otherwise it must be
-        given (the vector in the vector-Jacobian product).
+        ``gradient`` defaults to 1 for a one-element tensor; otherwise it must be
+        given (the vector in the vector-Jacobian product).  ``create_graph=True``
+        records the backward itself, so the gradients can be differentiated again;
+        ``retain_graph`` defaults to ``create_graph``.
         """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no graph "
                                "(was it made under no_grad(), or from tensors without requires_grad=True?)")
-        xp = get_array_module(self.data)
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(f"backward: grad can be implicit only for a one-element tensor, "
-                                   f"got shape {self.shape}")
-            grad = xp.ones(self.data.shape, dtype=self.data.dtype)
-        else:
-            grad = backend.to_device(_to_array(grad, self.data.dtype), self.device)
-            if grad.shape != self.data.shape:
-                raise ValueError(f"backward: grad of shape {tuple(grad.shape)} does not match "
-                                 f"tensor of shape {self.shape}")
-        _backward(self, grad, retain_graph=retain_graph)
+        seed = seed_gradient(self, gradient, 'backward', create_graph)
+        _backward([self], [seed], retain_graph=create_graph if retain_graph is None else retain_graph,
+                  create_graph=create_graph)
 
     def zero_grad(self):
         self.grad = None
@@ -169,17 +268,52 @@ class Tensor:
     def __matmul__(self, o): return matmul.MatMul.apply(self, o)
     def __rmatmul__(self, o): return matmul.MatMul.apply(o, self)
 
-    # comparisons give plain (non-differentiable) boolean tensors
+    # In place, as torch: the storage changes (every alias sees it) and, when the tensor is
+    # part of a graph, it now stands for the op's result.
+    def __iadd__(self, o): return self._assign(self + o, 'add_')
+    def __isub__(self, o): return self._assign(self - o, 'sub_')
+    def __imul__(self, o): return self._assign(self * o, 'mul_')
+    def __itruediv__(self, o): return self._assign(self / o, 'div_')
+
+    def _assign(self, result, op):
+        """Write ``result`` (computed out of place) into this tensor's storage: the one way
+        every in-place method works.  Bumps the version; moves the tensor onto ``result``'s node."""
+        if is_grad_enabled() and self.requires_grad and self._node is None:
+            raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be changed in place "
+                               "(wrap the update in `with minigrad.no_grad():`, or change .data)")
+        if is_grad_enabled() and self._is_view and (self.requires_grad or result.requires_grad):
+            raise RuntimeError(f"{op}: this tensor is a view of another tensor's storage (a reshape, slice "
+                               "or transpose) inside a graph; changing it in place would change the other "
+                               "behind autograd's back. Write the result to a new tensor instead.")
+        if result.shape != self.shape:
+            raise RuntimeError(f"{op}: the result's shape {result.shape} does not match the tensor's "
+                               f"shape {self.shape} (in-place ops cannot broadcast the tensor itself)")
+        if not numpy.can_cast(result.dtype, self.dtype, 'same_kind'):
+            raise RuntimeError(f"{op}: result type {result.dtype} cannot be cast to the tensor's dtype {self.dtype}")
+        self.array[...] = result.array
+        self._version.value += 1
+        if result._node is not None:
+            self._node, self._output_nr, self.requires_grad = result._node, result._output_nr, True
+        elif self._node is not None:  # overwritten by a constant: no gradient flows back any more
+            self._node, self.requires_grad = None, False
+        return self
+
+    # comparisons give plain (non-differentiable) boolean tensors, element by element
     def _cmp(self, o, fn):
-        other = o.data if isinstance(o, Tensor) else o
-        return Tensor(fn(self.data, other))
+        if isinstance(o, Tensor):
+            o = o.array
+        elif not isinstance(o, (int, float, bool, numpy.generic)) and not hasattr(o, 'shape'):
+            return NotImplemented
+        return Tensor(fn(self.array, o))
 
     def __lt__(self, o): return self._cmp(o, lambda a, b: a < b)
     def __le__(self, o): return self._cmp(o, lambda a, b: a <= b)
     def __gt__(self, o): return self._cmp(o, lambda a, b: a > b)
     def __ge__(self, o): return self._cmp(o, lambda a, b: a >= b)
-    def eq(self, o): return self._cmp(o, lambda a, b: a == b)
-    __hash__ = object.__hash__
+    def __eq__(self, o): return self._cmp(o, lambda a, b: a == b)
+    def __ne__(self, o): return self._cmp(o, lambda a, b: a != b)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    __hash__ = object.__hash__  # tensors stay usable as dict keys (by identity), as in torch
 
     def exp(self): return ew.Exp.apply(self)
     def log(self): return ew.Log.apply(self)
@@ -193,65 +327,15 @@ class Tensor:
     clip = clamp
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False): return reduce.Sum.apply(self, axis=dim, keepdims=keepdim)
-    def mean(self, dim=None, keepdim=False): return reduce.Mean.apply(self, axis=dim, keepdims=keepdim)
-    def max(self, dim=None, keepdim=False): return reduce.Max.apply(self, axis=dim, keepdims=keepdim)
-    def min(self, dim=None, keepdim=False): return reduce.Min.apply(self, axis=dim, keepdims=keepdim)
+    # ``dim``/``keepdim`` as torch; ``axis``/``keepdims`` are accepted too (torch's aliases),
+    # which is also what lets a backward written on arrays run on Tensors.
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _alias(dim, axis, keepdim, keepdims)
+        return reduce.Sum.apply(self, axis=dim, keepdims=keepdim)
 
-    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
-        corr = correction if correction is not None else int(unbiased)
-        return reduce.Var.apply(self, axis=dim, keepdims=keepdim, correction=corr)
-
-    def argmax(self, dim=None, keepdim=False):
-        xp = get_array_module(self.data)
-        idx = xp.argmax(self.data, axis=dim)
-        if keepdim and dim is not None:
-            idx = xp.expand_dims(idx, dim)
-        return Tensor(idx.astype(numpy.int64))
-
-    # ---------------------------------------------------------------- shapes
-    def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return sh.Reshape.apply(self, shape=tuple(shape))
-
-    view = reshape
-
-    def permute(self, *dims):
-        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return sh.Permute.apply(self, dims=tuple(dims))
-
-    def transpose(self, dim0, dim1):
-        dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return self.permute(*dims)
-
-    def expand(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        shape = tuple(self.shape[i - len(shape) + self.ndim] if s == -1 else s for i, s in enumerate(shape))
-        return sh.Expand.apply(self, shape=shape)
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            new = [n for n in self.shape if n != 1]
-        else:
-            d = dim % self.ndim
-            new = [n for i, n in enumerate(self.shape) if i != d or n != 1]
-        return self.reshape(tuple(new))
-
-    def unsqueeze(self, dim):
-        d = dim % (self.ndim + 1)
-        new = list(self.shape)
-        new.insert(d, 1)
-        return self.reshape(tuple(new))
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        s, e = start_dim % self.ndim, end_dim % self.ndim
-        n = 1
-        for k in self.shape[s:e + 1]:
-            n *= k
-        return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1:])
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        dim, keepdim = _alias(dim, axis, keepdim, keepdims)
+        return reduce.Mean.apply(self, axis=dim, keepdims=keepdim)
 
     def __getitem__(self, index):
         return sh.GetItem.apply(self, index=_index_arrays(index))
@@ -260,15 +344,39 @@ class Tensor:
     def relu(self): return activation.ReLU.apply(self)
     def sigmoid(self): return activation.Sigmoid.apply(self)
     def tanh(self): return activation.Tanh.apply(self)
-    def softmax(self, dim=-1): return activation.Softmax.apply(self, dim=dim)
-    def log_softmax(self, dim=-1): return activation.LogSoftmax.apply(self, dim=dim)
+    def softmax(self, dim=-1):
+        return activation.Softmax.apply(self, dim=normalize_dim(dim, self.ndim, 'softmax'))
+
+    def log_softmax(self, dim=-1):
+        return activation.LogSoftmax.apply(self, dim=normalize_dim(dim, self.ndim, 'log_softmax'))
+
+
+def _alias(dim, axis, keepdim, keepdims):
+    return (axis if axis is not None else dim), (keepdims if keepdims is not None else keepdim)
+
+
+def seed_gradient(t, gradient, op, create_graph=False):
+    """The gradient a backward sweep starts from at ``t``: 1 for a one-element tensor by default,
+    else ``gradient`` (a Tensor or array of ``t``'s shape), on ``t``'s device."""
+    if gradient is None:
+        if t.array.size != 1:
+            raise RuntimeError(f"{op}: grad can be implicit only for a one-element tensor, got shape {t.shape}")
+        seed = get_array_module(t.array).ones(t.array.shape, dtype=t.array.dtype)
+        return Tensor(seed) if create_graph else seed
+    if isinstance(gradient, Tensor) and create_graph:
+        seed = gradient.to(t.device)
+    else:
+        seed = backend.to_device(_to_array(gradient, t.array.dtype), t.device)
+    if tuple(seed.shape) != t.shape:
+        raise ValueError(f"{op}: grad of shape {tuple(seed.shape)} does not match tensor of shape {t.shape}")
+    return seed
 
 
 def _index_arrays(index):
     """Tensors inside an index become their arrays (index tensors carry no gradient)."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index.data if isinstance(index, Tensor) else index
+        return tuple(i.array if isinstance(i, Tensor) else i for i in index)
+    return index.array if isinstance(index, Tensor) else index
 
 
 register_tensor_type(Tensor)
@@ -276,6 +384,7 @@ register_tensor_type(Tensor)
 
 class _ToDevice(Function):
     """Copy between CPU and GPU; the gradient is copied back the other way."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, device):
@@ -284,11 +393,12 @@ class _ToDevice(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return backend.to_device(grad, ctx.source)
+        return _ToDevice.apply(grad, device=ctx.source)
 
 
 class _Cast(Function):
     """Change the dtype; the gradient is cast back to the input's dtype."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -297,4 +407,4 @@ class _Cast(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.astype(ctx.source, copy=False)
+        return _Cast.apply(grad, dtype=ctx.source)

@@ -36,5 +36,5 @@ def forward_backward(fn, x, grad=None, **kw):
     y = out[0] if isinstance(out, tuple) else out
     if grad is None:
         grad = numpy.ones(y.shape, dtype=x.dtype)
-    y.backward(tensor(grad).data)
-    return out, as_numpy(xt.grad)
+    y.backward(tensor(grad).array)
+    return out, as_numpy(xt.grad.array)

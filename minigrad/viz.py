@@ -29,7 +29,7 @@ from .backend import to_numpy
 def _host(x):
     """NumPy values of a Tensor / NumPy / CuPy array."""
     from .tensor import Tensor
-    return to_numpy(x.data if isinstance(x, Tensor) else x)
+    return to_numpy(x.array if isinstance(x, Tensor) else x)
 
 
 #: 20 well-separated colours for label maps and scatter plots (class k -> PALETTE[k % 20]).

@@ -9,7 +9,7 @@ from minigrad.backend import to_numpy
 
 def on_backend(a):
     """``a`` on the default backend (CuPy under MINIGRAD_BACKEND=cupy), dtype kept."""
-    return mg.tensor(a).data
+    return mg.tensor(a).array
 
 
 def cube(levels, dtype=np.float64):

@@ -98,7 +98,7 @@ def test_adam_in_pieces_is_bit_identical(cls, wd, amsgrad, monkeypatch):
         try:
             for step in grads:
                 for p, g in zip(params, step):
-                    p.grad = mg.tensor(g).data
+                    p.grad = mg.tensor(g)
                 opt.step()
         finally:
             mg.backend.use_fast_kernels(previous)
@@ -116,14 +116,14 @@ def test_first_adam_step_moves_each_weight_by_lr():
 
 def test_updates_are_in_place_float32_and_build_no_graph():
     m = nn.Linear(4, 3)
-    weight, array = m.weight, m.weight.data
+    weight, array = m.weight, m.weight.array
     for opt in (optim.SGD(m.parameters(), lr=0.1, momentum=0.9), optim.Adam(m.parameters()),
                 optim.AdamW(m.parameters())):
         for _ in range(2):
             opt.zero_grad()
             (m(mg.randn(5, 4)) ** 2).sum().backward()
             opt.step()
-        assert m.weight is weight and m.weight.data is array
+        assert m.weight is weight and m.weight.array is array
         assert m.weight.dtype == np.float32 and m.weight.is_leaf
         assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values() if hasattr(v, 'dtype'))
 

@@ -68,7 +68,7 @@ def test_the_backend_switch_loads_the_stand_in(tmp_path):
             "x = mg.randn(2, 3, 8, 8, requires_grad=True); w = mg.randn(4, 3, 3, 3, requires_grad=True)\n"
             "with sc.count_transfers() as n:\n"
             "    F.conv2d(x, w, padding=1).sum().backward()\n"
-            "print(type(x.data).__module__, mg.backend.default_backend(), n())")
+            "print(type(x.array).__module__, mg.backend.default_backend(), n())")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=tmp_path,
                          env={**__import__('os').environ, 'MINIGRAD_BACKEND': 'cupy-strict'})
     assert out.stdout.split() == ['minigrad.strict_cupy', 'cupy', '0'], out.stderr

@@ -37,7 +37,7 @@ def _as_plain_array(value):
     """A NumPy array from an array, a Tensor, a CuPy array or a Python number (None stays None)."""
     if value is None:
         return None
-    value = getattr(value, 'data', value) if type(value).__name__ == 'Tensor' else value
+    value = getattr(value, 'array', value) if type(value).__name__ == 'Tensor' else value
     if hasattr(value, 'get') and not isinstance(value, np.ndarray):   # CuPy -> host
         value = value.get()
     array = np.asarray(value, order='C')          # (np.ascontiguousarray would make a 0-d array 1-d)

@@ -275,8 +275,8 @@ def measure(model, input_shape, dtype='float32', optimizer='adam', batch=None):
 
     report = memory(model, input_shape, dtype, optimizer, batch)
     seen, per_layer, handles = set(), [], []
-    param_ids = {id(p.data) for _, m in leaf_modules(model) for p in own_parameters(m)}
-    param_ids |= {id(p.data) for p in model.parameters()} if hasattr(model, 'parameters') else set()
+    param_ids = {id(p.array) for _, m in leaf_modules(model) for p in own_parameters(m)}
+    param_ids |= {id(p.array) for p in model.parameters()} if hasattr(model, 'parameters') else set()
 
     def hook(mod, args, output):
         out = output[0] if isinstance(output, (tuple, list)) else output

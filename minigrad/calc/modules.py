@@ -124,8 +124,8 @@ def array_key(a):
 
 def _arrays(obj):
     """Backend arrays inside a hook's args/output (Tensors, tuples of them)."""
-    if hasattr(obj, 'data') and hasattr(obj, 'shape') and hasattr(obj.data, 'nbytes'):
-        return [obj.data]
+    if hasattr(obj, 'array') and hasattr(obj, 'shape') and hasattr(obj.array, 'nbytes'):
+        return [obj.array]
     if isinstance(obj, (tuple, list)):
         return [a for o in obj for a in _arrays(o)]
     return []
@@ -257,7 +257,7 @@ def trace(model, input_shape, dtype='float32'):
             in_shape = tuple(ins[0].shape) if ins else None
             out_shape = tuple(outs[0].shape) if outs else None
             layer = layer_from_module(mod, in_shape, out_shape, name=name)
-            params = [(array_key(p.data), tuple(p.shape), p.dtype, p.requires_grad)
+            params = [(array_key(p.array), tuple(p.shape), p.dtype, p.requires_grad)
                       for p in own_parameters(mod)]
             records.append(Record(name, type(mod).__name__, layer,
                                   [(array_key(a), tuple(a.shape), a.dtype) for a in ins],
@@ -269,10 +269,10 @@ def trace(model, input_shape, dtype='float32'):
     try:
         with mg.no_grad():
             x = mg.zeros(*input_shape, dtype=dtype)
-            keep.append(x.data)
+            keep.append(x.array)
             out = _arrays(model(x))
             keep.extend(out)
-            records.input_key = array_key(x.data)
+            records.input_key = array_key(x.array)
             records.output_key = array_key(out[0]) if out else None
     finally:
         for h in handles:

@@ -18,7 +18,7 @@ def _apply_mask(op, x, p, mask_shape):
     if x.dtype.kind != 'f':
         raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype}")
     keep = generator().random(mask_shape) >= p  # P(keep) = 1 − p
-    keep = to_device(keep, device_of(x.data if isinstance(x, Tensor) else x))
+    keep = to_device(keep, device_of(x.array if isinstance(x, Tensor) else x))
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     return Dropout.apply(x, keep=keep, scale=scale)
 

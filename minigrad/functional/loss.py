@@ -19,7 +19,7 @@ def _shape(x):
 
 
 def _arr(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x
 
 
 def _check_same_shape(input, target, op):

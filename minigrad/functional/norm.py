@@ -7,7 +7,7 @@ from ..tensor import Tensor
 
 def _data(t):
     """A Tensor's array (running statistics are updated through it, in place)."""
-    return t.data if isinstance(t, Tensor) else t
+    return t.array if isinstance(t, Tensor) else t
 
 
 def _check(op, x, weight, bias, running_mean, running_var):

@@ -69,7 +69,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     k = int_pair(kernel_size, 'kernel_size', op, 1)
     s = k if stride is None else int_pair(stride, 'stride', op, 1)
     p = int_pair(padding, 'padding', op, 0)
-    idx = getattr(indices, 'data', indices)
+    idx = getattr(indices, 'array', indices)
     if not hasattr(idx, 'shape') or tuple(idx.shape) != tuple(input.shape) or idx.dtype.kind not in 'iu':
         raise ValueError(f"{op}: indices must be an integer array of the input's shape {tuple(input.shape)}, got "
                          f"{getattr(idx, 'dtype', type(idx).__name__)} of shape {tuple(getattr(idx, 'shape', ()))}")

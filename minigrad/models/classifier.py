@@ -115,10 +115,10 @@ class FullyConvClassifier(nn.Module):
         self.relu3 = nn.ReLU()
         self.fc2 = nn.Conv2d(fc2.in_features, fc2.out_features, 1)
         # Flatten ordered the features (channel, row, column): the same order as a conv kernel.
-        self.fc1.weight.data = fc1.weight.data.reshape(fc1.out_features, c_in, s, s).copy()
-        self.fc2.weight.data = fc2.weight.data.reshape(fc2.out_features, fc2.in_features, 1, 1).copy()
-        self.fc1.bias.data = fc1.bias.data.copy()
-        self.fc2.bias.data = fc2.bias.data.copy()
+        self.fc1.weight.array = fc1.weight.array.reshape(fc1.out_features, c_in, s, s).copy()
+        self.fc2.weight.array = fc2.weight.array.reshape(fc2.out_features, fc2.in_features, 1, 1).copy()
+        self.fc1.bias.array = fc1.bias.array.copy()
+        self.fc2.bias.array = fc2.bias.array.copy()
 
     def forward(self, x):
         x = self.pool1(self.relu1(self.conv1(x)))

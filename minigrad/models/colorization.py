@@ -106,5 +106,5 @@ class ColorizationNet(nn.Module):
         with no_grad():
             out = self(L)
             if self.regression:
-                return (out * AB_SCALE).data
-            return color.decode(out.softmax(dim=1).data, method=method, T=T)
+                return (out * AB_SCALE).array
+            return color.decode(out.softmax(dim=1).array, method=method, T=T)

@@ -236,7 +236,7 @@ class Pix2PixTrainer:
         """
         was = self.G.training
         rng = _random.get_state()
-        buffers = [(b, b.data.copy()) for _, b in self.G.named_buffers() if b is not None]
+        buffers = [(b, b.array.copy()) for _, b in self.G.named_buffers() if b is not None]
         self.G.train(train_mode)
         try:
             with no_grad():
@@ -245,7 +245,7 @@ class Pix2PixTrainer:
             self.G.train(was)
             _random.set_state(rng)
             for b, saved in buffers:
-                b.data = saved
+                b.array = saved
 
     def save_samples(self, x, y, path=None):
         """Write a grid input | output | target (one row per image) and return its path."""
@@ -313,4 +313,4 @@ def loader_shape(loader):
 
 def _host(a):
     """A sample order loaded from a checkpoint, as NumPy (it indexes a dataset on the CPU)."""
-    return to_numpy(a.data if isinstance(a, Tensor) else a)
+    return to_numpy(a.array if isinstance(a, Tensor) else a)

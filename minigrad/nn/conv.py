@@ -19,7 +19,7 @@ def circular_pad(x, pad):
     h, w = x.shape[-2:]
     if max(left, right) > w or max(top, bottom) > h:
         raise ValueError(f"circular padding {tuple(pad)} is larger than the input {tuple(x.shape)}")
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     rows = xp.arange(-top, h + bottom) % h
     cols = xp.arange(-left, w + right) % w
     return x[..., rows, :][..., cols]

@@ -30,8 +30,9 @@ from ..random import generator
 
 def _fill(tensor, values):
     """Write host ``values`` into ``tensor`` in place, keeping its dtype and device."""
-    target = tensor.data
+    target = tensor.array
     target[...] = backend.to_device(numpy.asarray(values, dtype=target.dtype), backend.device_of(target))
+    tensor._version.value += 1  # an in-place change, like any other (see Tensor._assign)
     return tensor
 
 

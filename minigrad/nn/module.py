@@ -285,7 +285,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad[...] = 0
+                p.grad.array[...] = 0
 
     def _map_arrays(self, fn):
         """Replace the array of every parameter, gradient and buffer by ``fn(array)`` in place
@@ -293,12 +293,12 @@ class Module:
         for m in self.modules():
             for p in m._parameters.values():
                 if p is not None:
-                    p.data = fn(p.data)
+                    p.array = fn(p.array)
                     if p.grad is not None:
-                        p.grad = fn(p.grad)
+                        p.grad.array = fn(p.grad.array)
             for b in m._buffers.values():
                 if b is not None:
-                    b.data = fn(b.data)
+                    b.array = fn(b.array)
         return self
 
     def to(self, *args, device=None, dtype=None):
@@ -345,10 +345,10 @@ class Module:
             destination = collections.OrderedDict()
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else tensor_of(p.data)
+                destination[prefix + name] = p if keep_vars else tensor_of(p.array)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers:
-                destination[prefix + name] = b if keep_vars else tensor_of(b.data)
+                destination[prefix + name] = b if keep_vars else tensor_of(b.array)
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination, prefix + name + '.', keep_vars)
@@ -401,7 +401,7 @@ class Module:
         for key, value in arrays.items():
             target = targets[key]
             value = backend.to_device(value, target.device)
-            target.data[...] = value.astype(target.dtype, copy=False)
+            target.array[...] = value.astype(target.dtype, copy=False)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- printing

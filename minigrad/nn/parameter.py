@@ -17,9 +17,9 @@ class Parameter(Tensor):
         if data is None:
             data = backend.default_xp().zeros((0,), dtype=numpy.float32)
         super().__init__(data, requires_grad=requires_grad)
-        source = data.data if isinstance(data, Tensor) else data
-        if hasattr(source, 'shape') and backend.backend_of(source) != backend.backend_of(self.data):
-            self.data = source  # keep an explicitly placed array where it is (see io.tensor_of)
+        source = data.array if isinstance(data, Tensor) else data
+        if hasattr(source, 'shape') and backend.backend_of(source) != backend.backend_of(self.array):
+            self.array = source  # keep an explicitly placed array where it is (see io.tensor_of)
 
     def __repr__(self):
         return 'Parameter containing:\n' + super().__repr__()

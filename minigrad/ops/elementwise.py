@@ -8,6 +8,7 @@ from ..function import Function
 
 class Add(Function):
     """z = a + b;  dz/da = 1, dz/db = 1."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -20,6 +21,7 @@ class Add(Function):
 
 class Sub(Function):
     """z = a - b;  dz/da = 1, dz/db = -1."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -32,6 +34,7 @@ class Sub(Function):
 
 class Mul(Function):
     """z = a * b;  dL/da = g * b, dL/db = g * a."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -54,6 +57,7 @@ class Mul(Function):
 
 class Div(Function):
     """z = a / b;  dL/da = g / b, dL/db = -g * a / b² = -g * z / b."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -71,6 +75,7 @@ class Div(Function):
 
 class Neg(Function):
     """z = -a;  dL/da = -g."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -83,6 +88,7 @@ class Neg(Function):
 
 class Pow(Function):
     """z = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * z * log(a) (where a > 0, else 0)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -93,17 +99,17 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved
-        xp = get_array_module(a)
         ga = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
         gb = None
         if ctx.needs_input_grad[1]:
-            safe = xp.where(a > 0, a, 1)
-            gb = grad * out * xp.where(a > 0, xp.log(safe), 0)
+            positive = a > 0
+            gb = grad * out * Where.apply(positive, Log.apply(Where.apply(positive, a, 1)), 0)
         return ga, gb
 
 
 class Exp(Function):
     """z = exp(a);  dL/da = g * z."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -118,6 +124,7 @@ class Exp(Function):
 
 class Log(Function):
     """z = log(a);  dL/da = g / a."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -131,6 +138,7 @@ class Log(Function):
 
 class Sqrt(Function):
     """z = √a;  dL/da = g / (2 z)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
@@ -145,20 +153,22 @@ class Sqrt(Function):
 
 class Abs(Function):
     """z = |a|;  dL/da = g * sign(a)  (0 at a = 0, as torch)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return get_array_module(a).abs(a)
+        xp = get_array_module(a)
+        ctx.save_for_backward(xp.sign(a))  # a constant of the gradient, even a second one
+        return xp.abs(a)
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved
-        return grad * get_array_module(a).sign(a)
+        return grad * ctx.saved[0]
 
 
 class Clip(Function):
     """z = min(max(a, lo), hi);  dL/da = g where lo ≤ a ≤ hi, else 0 (torch.clamp)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):
@@ -181,38 +191,41 @@ class Clip(Function):
 
 class Maximum(Function):
     """z = max(a, b) elementwise; the gradient goes to the larger input, split evenly on ties."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
         xp = get_array_module(a, b)
-        ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        out = xp.maximum(a, b)
+        ctx.save_for_backward(((a > b) + 0.5 * (a == b)).astype(out.dtype))  # a's share of g
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved
-        share = (a > b) + 0.5 * (a == b)
-        return grad * share.astype(grad.dtype), grad * (1 - share).astype(grad.dtype)
+        share, = ctx.saved
+        return grad * share, grad * (1 - share)
 
 
 class Minimum(Function):
     """z = min(a, b) elementwise; the gradient goes to the smaller input, split evenly on ties."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
         xp = get_array_module(a, b)
-        ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
+        out = xp.minimum(a, b)
+        ctx.save_for_backward(((a < b) + 0.5 * (a == b)).astype(out.dtype))  # a's share of g
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved
-        share = (a < b) + 0.5 * (a == b)
-        return grad * share.astype(grad.dtype), grad * (1 - share).astype(grad.dtype)
+        share, = ctx.saved
+        return grad * share, grad * (1 - share)
 
 
 class Where(Function):
     """z = a where cond else b;  dL/da = g·cond, dL/db = g·(1-cond).  ``cond`` is a boolean array."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -224,6 +237,4 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         cond, = ctx.saved
-        xp = get_array_module(grad)
-        zero = xp.zeros((), dtype=grad.dtype)
-        return None, xp.where(cond, grad, zero), xp.where(cond, zero, grad)
+        return None, Where.apply(cond, grad, 0), Where.apply(cond, 0, grad)

@@ -4,10 +4,12 @@ axes back as size-1 axes so the gradient broadcasts over them.
 """
 from ..backend import get_array_module
 from ..function import Function
+from .shape import Expand, normalize_dim
 
 
 class Sum(Function):
     """z = Σ_axes a;  dL/da = g broadcast back over the summed axes."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -22,13 +24,13 @@ class Sum(Function):
         # ctx.axes are the summed axes and ctx.keepdims says whether they were kept (size 1);
         # the helper _expand (at the end of this file) may be useful, and so may xp.broadcast_to.
         # END PROMPT
-        xp = get_array_module(grad)
-        return xp.broadcast_to(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape)
+        return Expand.apply(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims), shape=ctx.shape)
         # END SOLUTION
 
 
 class Mean(Function):
     """z = (1/n) Σ_axes a, n = number of reduced elements;  dL/da = g / n."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -37,12 +39,10 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = get_array_module(grad)
         n = 1
         for i in ctx.axes:
             n *= ctx.shape[i]
-        g = _expand(grad, ctx.shape, ctx.axes, ctx.keepdims) / max(n, 1)
-        return xp.broadcast_to(g.astype(grad.dtype, copy=False), ctx.shape)
+        return Expand.apply(_expand(grad, ctx.shape, ctx.axes, ctx.keepdims) / max(n, 1), shape=ctx.shape)
 
 
 def _extremum_forward(ctx, a, out, axes, keepdims):
@@ -65,6 +65,7 @@ def _check_nonempty(a, op):
 
 class Max(Function):
     """z = max_axes a;  dL/da = g at the maxima, split evenly among ties (like torch.amax)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -77,6 +78,7 @@ class Max(Function):
 
 class Min(Function):
     """z = min_axes a;  dL/da = g at the minima, split evenly among ties (like torch.amin)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -110,17 +112,32 @@ class Var(Function):
         return g * centered * (2.0 / ctx.denom if ctx.denom > 0 else float('nan'))
 
 
+class Norm(Function):
+    """z = (Σ_axes a²)^½ (the 2-norm);  dL/da = g · a / z, and 0 where z = 0 (as torch)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        xp = get_array_module(a)
+        ctx.axes, ctx.keepdims = normalize_axis(axis, a.ndim, 'norm'), keepdims
+        out = xp.sqrt((a * a).sum(axis=ctx.axes, keepdims=keepdims))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        z = _expand(out, a.shape, ctx.axes, ctx.keepdims)
+        g = _expand(grad, a.shape, ctx.axes, ctx.keepdims)
+        return g * a / (z + (z == 0))  # a is 0 wherever z is: the gradient there is 0, not 0/0
+
+
 def normalize_axis(axis, ndim, op):
     """Return a sorted tuple of non-negative axes; ValueError naming ``op`` if out of range."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % max(ndim, 1))
-    return tuple(sorted(set(out)))
+    return tuple(sorted({normalize_dim(a, ndim, op) for a in axes}))
 
 
 def _expand(grad, shape, axes, keepdims):

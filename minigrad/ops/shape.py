@@ -6,8 +6,25 @@ from ..backend import get_array_module
 from ..function import Function
 
 
+class DimensionError(IndexError, ValueError):
+    """A dimension out of range: an IndexError as in torch (and a ValueError, as NumPy's AxisError)."""
+
+
+def normalize_dim(dim, ndim, op):
+    """One dimension as a non-negative int; IndexError naming ``op`` when out of range (as torch)."""
+    n = max(ndim, 1)
+    if not isinstance(dim, int) and not hasattr(dim, '__index__'):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    dim = int(dim)
+    if not -n <= dim < n:
+        raise DimensionError(f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+    return dim % n
+
+
 class Reshape(Function):
     """z = a viewed with a new shape (same number of elements);  dL/da = g reshaped back."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -25,6 +42,7 @@ class Reshape(Function):
 
 class Permute(Function):
     """z = a with axes reordered by ``dims``;  dL/da = g with the inverse permutation."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, dims):
@@ -37,11 +55,12 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(ctx.inverse)
+        return Permute.apply(grad, dims=ctx.inverse)
 
 
 class Expand(Function):
     """z = a broadcast to ``shape`` (no copy);  the engine sums g back to a's shape."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -66,6 +85,7 @@ class GetItem(Function):
     dL/da = zeros with g scattered back to the indexed places; with integer
     arrays an element picked twice receives both gradients (``add.at``).
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, index):
@@ -79,13 +99,80 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = get_array_module(grad)
-        out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        if _has_advanced(ctx.index):
-            xp.add.at(out, ctx.index, grad)
+        return IndexAdd.apply(grad, shape=ctx.shape, index=ctx.index)
+
+
+class IndexAdd(Function):
+    """z = zeros(shape) with a added at ``index`` (GetItem's backward);  dL/da = g[index]."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, shape, index):
+        xp = get_array_module(a)
+        ctx.index = index
+        out = xp.zeros(shape, dtype=a.dtype)
+        if _has_advanced(index):
+            xp.add.at(out, index, a)  # an element picked twice receives both gradients
         else:
-            out[ctx.index] = grad
+            out[index] = a
         return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, index=ctx.index)
+
+
+class Gather(Function):
+    """z[..., i, ...] = a[..., index[..., i, ...], ...] along ``dim`` (torch.gather);
+    dL/da = g added back at the gathered places (:class:`ScatterAdd`)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, index, dim):
+        xp = get_array_module(a, index)
+        if index.ndim != a.ndim or index.dtype.kind not in 'iu':
+            raise ValueError(f"gather: index must be an integer tensor with as many dims as the input "
+                             f"{tuple(a.shape)}, got {index.dtype} {tuple(index.shape)}")
+        ctx.index, ctx.dim, ctx.shape = index, dim, a.shape
+        return xp.take_along_axis(a, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterAdd.apply(grad, ctx.index, dim=ctx.dim, shape=ctx.shape), None
+
+
+class ScatterAdd(Function):
+    """z = zeros(shape); z[..., index[..., i, ...], ...] += a[..., i, ...] along ``dim``;
+    dL/da = gather(g, dim, index)."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, index, dim, shape):
+        xp = get_array_module(a, index)
+        ctx.index, ctx.dim = index, dim
+        places = [xp.arange(n).reshape([-1 if k == axis else 1 for k in range(a.ndim)])
+                  for axis, n in enumerate(index.shape)]
+        places[dim] = index
+        out = xp.zeros(shape, dtype=a.dtype)
+        xp.add.at(out, tuple(places), a)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Gather.apply(grad, ctx.index, dim=ctx.dim), None
+
+
+class Clone(Function):
+    """z = a copied into new storage;  dL/da = g."""
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
 
 
 def _index_on_device(index, xp):
@@ -100,12 +187,13 @@ def _index_on_device(index, xp):
 
 class Cat(Function):
     """z = concatenation of the inputs along ``dim``;  each input gets its slice of g."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         xp = get_array_module(*arrays, op='cat')
         first = arrays[0]
-        d = dim % first.ndim
+        d = normalize_dim(dim, first.ndim, 'cat')
         for a in arrays[1:]:
             if a.ndim != first.ndim or any(x != y for i, (x, y) in enumerate(zip(a.shape, first.shape)) if i != d):
                 raise ValueError(f"cat: shapes must match except in dim {dim}; got "
@@ -126,6 +214,7 @@ class Cat(Function):
 
 class Stack(Function):
     """z = the inputs stacked along a new axis ``dim``;  input i gets g[..., i, ...]."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -133,13 +222,12 @@ class Stack(Function):
         if len({tuple(a.shape) for a in arrays}) > 1:
             raise ValueError(f"stack: all inputs must have the same shape; got "
                              f"{[tuple(a.shape) for a in arrays]}")
-        ctx.dim = dim % (arrays[0].ndim + 1)
+        ctx.dim = normalize_dim(dim, arrays[0].ndim + 1, 'stack')
         return xp.stack(arrays, axis=ctx.dim)
 
     @staticmethod
     def backward(ctx, grad):
-        xp = get_array_module(grad)
-        return tuple(xp.take(grad, i, axis=ctx.dim) for i in range(grad.shape[ctx.dim]))
+        return tuple(grad[(slice(None),) * ctx.dim + (i,)] for i in range(grad.shape[ctx.dim]))
 
 
 class Pad(Function):
@@ -152,6 +240,7 @@ class Pad(Function):
     scatters g back through the same index map, adding where several outputs
     read one input (the edges, under replicate).
     """
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, pad, mode='constant', value=0.0):
@@ -179,9 +268,11 @@ class Pad(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = get_array_module(grad)
         if ctx.mode == 'constant':
             return grad[tuple(slice(lo, lo + n) for (lo, _), n in zip(ctx.widths, ctx.shape))]
+        if ctx.create_graph:
+            raise RuntimeError(f"pad: the gradient of {ctx.mode!r} padding cannot be differentiated again yet")
+        xp = get_array_module(grad)
         for axis, (lo, hi) in enumerate(ctx.widths):
             if lo == 0 and hi == 0:
                 continue

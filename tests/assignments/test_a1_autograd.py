@@ -74,7 +74,7 @@ def test_sum_backward_axes(rng):
 def test_unbroadcast_shapes():
     """unbroadcast itself: a (2, 3, 4) gradient summed back to shapes (3, 1), (4,), (1, 1, 4), ()."""
     g = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
-    grad = mg.tensor(g).data
+    grad = mg.tensor(g).array
     for shape, expected in [((3, 1), g.sum(axis=(0, 2))[:, None]), ((4,), g.sum(axis=(0, 1))),
                             ((1, 1, 4), g.sum(axis=(0, 1), keepdims=True)), ((), g.sum())]:
         out = unbroadcast(grad, shape)

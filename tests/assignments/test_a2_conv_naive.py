@@ -30,7 +30,7 @@ class NaiveConv2d(mg.Function):
 
 
 def _arr(values):
-    return mg.tensor(np.asarray(values, dtype=np.float64)).data
+    return mg.tensor(np.asarray(values, dtype=np.float64)).array
 
 
 def _forward(x, w, b=None, **options):

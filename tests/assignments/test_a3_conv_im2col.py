@@ -21,7 +21,7 @@ Y1 = np.array([[[8, -12, -4], [-11, -9, 6], [10, 20, -9]],
 
 
 def _arr(values):
-    return mg.tensor(np.asarray(values, dtype=np.float64)).data
+    return mg.tensor(np.asarray(values, dtype=np.float64)).array
 
 
 def _expected_windows(xpad, kernel, out_hw, stride, dilation):

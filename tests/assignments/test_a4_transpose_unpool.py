@@ -30,7 +30,7 @@ class NaiveConvTranspose2d(mg.Function):
 
 
 def _arr(values, dtype=np.float64):
-    return mg.tensor(np.asarray(values, dtype=dtype)).data
+    return mg.tensor(np.asarray(values, dtype=dtype)).array
 
 
 # ---------------------------------------------------------------- a4_conv_transpose

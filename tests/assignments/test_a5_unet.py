@@ -47,7 +47,7 @@ def test_unet_skip_connection(rng):
     """Silence the up-sampling path: the output is head(decoder[0](cat[copy of level 0, zeros]))."""
     model = UNet(2, 3, depth=2, base_width=4)
     for p in model.ups[0].parameters():
-        p.data[...] = 0
+        p.array[...] = 0
     x = _input(rng, 1, 2, 8, 8)
     with mg.no_grad():
         out = model(x)
@@ -61,7 +61,7 @@ def test_unet_without_skip_ignores_the_input_when_silenced(rng):
     """Without copies, a silenced up-sampling path leaves nothing that depends on the input."""
     model = UNet(2, 3, depth=2, base_width=4, skip=False)
     for p in model.ups[0].parameters():
-        p.data[...] = 0
+        p.array[...] = 0
     with mg.no_grad():
         a, b = as_numpy(model(_input(rng, 1, 2, 8, 8))), as_numpy(model(_input(rng, 1, 2, 8, 8)))
     assert_close(a, b, rtol=1e-6, atol=1e-6)

@@ -115,9 +115,9 @@ def test_train_step_gradients(rng):
 def test_train_step_updates_both_networks(rng):
     """One step moves every parameter of D and of G."""
     G, D, trainer, x, y = _setup(rng)
-    before = [as_numpy(p.data).copy() for p in list(D.parameters()) + list(G.parameters())]
+    before = [as_numpy(p.array).copy() for p in list(D.parameters()) + list(G.parameters())]
     trainer.train_step(x, y)
-    after = [as_numpy(p.data) for p in list(D.parameters()) + list(G.parameters())]
+    after = [as_numpy(p.array) for p in list(D.parameters()) + list(G.parameters())]
     assert all(np.any(a != b) for a, b in zip(after, before)), "some parameter did not move"
 
 
@@ -125,10 +125,10 @@ def test_train_step_updates_both_networks(rng):
 def test_train_step_l1_only(rng):
     """l1_only=True: D is left alone and G follows the L1 loss only."""
     G, D, trainer, x, y = _setup(rng, l1_only=True)
-    d_before = [as_numpy(p.data).copy() for p in D.parameters()]
+    d_before = [as_numpy(p.array).copy() for p in D.parameters()]
     G0 = copy.deepcopy(G)
     entry = trainer.train_step(x, y)
-    assert all(np.array_equal(as_numpy(p.data), b) for p, b in zip(D.parameters(), d_before))
+    assert all(np.array_equal(as_numpy(p.array), b) for p, b in zip(D.parameters(), d_before))
     l1_loss(G0(x), y).backward()
     for got, want in zip(_grads(G), _grads(G0)):
         assert_close(got, want, rtol=1e-3, atol=1e-6)

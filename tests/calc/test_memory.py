@@ -99,7 +99,7 @@ def test_activations_and_shapes_by_trace():
     shapes = [r.out_shape for r in report.rows]
     assert shapes[0] == (2, 4, 16, 16) and shapes[-1] == (2, 2, 16, 16)
     assert report.activations == sum(r.activation for r in report.rows)
-    assert report.params == sum(p.data.nbytes for p in TinyUNet().parameters())
+    assert report.params == sum(p.array.nbytes for p in TinyUNet().parameters())
     identity = calc.memory(nn.Sequential(nn.Conv2d(3, 4, 3), nn.Identity()), (1, 3, 8, 8))
     assert identity.rows[1].activation == 0      # the same array as the conv's output
     assert 'graph' in str(report)

@@ -175,7 +175,7 @@ def build(spec, channels=2):
 def positive(model):
     rng = numpy.random.default_rng(0)
     for p in model.parameters():
-        p.data = mg.tensor(rng.uniform(0.5, 1.0, p.shape)).data
+        p.array = mg.tensor(rng.uniform(0.5, 1.0, p.shape)).array
         p.requires_grad = False   # only d out / d input is needed: skip the weight gradients
 
 

@@ -78,7 +78,7 @@ def build(layers, channels=2):
     model = nn.Sequential(*mods)
     rng = numpy.random.default_rng(0)
     for prm in model.parameters():
-        prm.data = mg.tensor(rng.uniform(0.5, 1.0, prm.shape)).data
+        prm.array = mg.tensor(rng.uniform(0.5, 1.0, prm.shape)).array
     return model
 
 

@@ -44,5 +44,5 @@ def test_fully_convolutional_equals_the_classifier_on_the_original_size(rng):
     # bigger input -> a map of class scores, one per 12x12 window (stride 4)
     assert fcn(mg.randn(2, 1, 40, 32)).shape == (2, 10, 8, 6)
     # the copy is independent of the original
-    fcn.fc1.weight.data[...] = 0
+    fcn.fc1.weight.array[...] = 0
     assert np.abs(model.fc1.weight.numpy()).sum() > 0

@@ -93,8 +93,8 @@ def test_batchnorm_module_gradcheck_train_and_eval():
     x = t64(np.random.default_rng(4).standard_normal((2, 2, 3, 3)))
     assert mg.gradcheck(lambda x, w, b: bn(x), [x, bn.weight, bn.bias])
     bn.eval()
-    bn.running_mean.data[...] = mg.tensor([0.3, -0.2], dtype=mg.float64).data
-    bn.running_var.data[...] = mg.tensor([0.5, 2.0], dtype=mg.float64).data
+    bn.running_mean.array[...] = mg.tensor([0.3, -0.2], dtype=mg.float64).array
+    bn.running_var.array[...] = mg.tensor([0.5, 2.0], dtype=mg.float64).array
     assert mg.gradcheck(lambda x, w, b: bn(x), [x, bn.weight, bn.bias])
 
 
@@ -157,6 +157,6 @@ def test_fused_norms_keep_one_activation_sized_array_for_backward():
     x = mg.randn(4, 8, 16, 16, requires_grad=True)
     for layer in (nn.BatchNorm2d(8), nn.InstanceNorm2d(8, affine=True)):
         y = layer(x)
-        assert x.data.nbytes <= mg.graph_bytes(y) <= x.data.nbytes + 1024  # x̂ plus per-channel vectors
+        assert x.array.nbytes <= mg.graph_bytes(y) <= x.array.nbytes + 1024  # x̂ plus per-channel vectors
     with mg.no_grad():
         assert mg.graph_bytes(nn.BatchNorm2d(8)(x)) == 0

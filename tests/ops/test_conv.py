@@ -10,6 +10,7 @@ from minigrad.ops import conv as C
 from minigrad.ops import reference as R
 from minigrad.ops.fast import columns as FI
 from minigrad.ops.fast import conv as FC
+from minigrad.testing import as_numpy
 
 # (N, C_in, H, W, C_out, (kH, kW), stride, padding, dilation, groups, bias)
 CONV_CASES = [
@@ -57,12 +58,12 @@ def _fast(fn, x, w, b, grad, **kw):
     xt, wt = mg.tensor(x, requires_grad=True), mg.tensor(w, requires_grad=True)
     bt = mg.tensor(b, requires_grad=True) if b is not None else None
     y = fn(xt, wt, bt, **kw)
-    y.backward(mg.tensor(grad).data)
+    y.backward(mg.tensor(grad).array)
     return y.numpy(), xt.grad, wt.grad, (bt.grad if bt is not None else None)
 
 
 def _close(actual, expected, tol=1e-10):
-    actual = mg.backend.to_numpy(actual)
+    actual = as_numpy(actual)
     assert actual.shape == expected.shape
     np.testing.assert_allclose(actual, expected, rtol=tol, atol=tol)
 
@@ -210,9 +211,9 @@ def test_both_input_gradient_methods_agree(case, rng, fast_only):
     n, c, h, w, o, (kh, kw), s, p, d, g, _ = case
     ph, pw = (p, p) if isinstance(p, int) else p
     dh, dw = (d, d) if isinstance(d, int) else d
-    wt = mg.tensor(_data(rng, (o, c // g, kh, kw))).data
+    wt = mg.tensor(_data(rng, (o, c // g, kh, kw))).array
     ho, wo = h + 2 * ph - dh * (kh - 1), w + 2 * pw - dw * (kw - 1)
-    grad = mg.tensor(_data(rng, (n, o, ho, wo))).data
+    grad = mg.tensor(_data(rng, (n, o, ho, wo))).array
     args = (grad, wt, (h, w), (1, 1), (ph, ph, pw, pw), (dh, dw), g)
     full = FC.conv_input_grad(*args, method='full')
     _close(full, mg.backend.to_numpy(FC.conv_input_grad(*args, method='col2im')))
@@ -259,7 +260,7 @@ def test_float32_stays_float32_and_matches_float64(rng):
     y64, dx64, dw64, db64 = _fast(F.conv2d, x, w, b, grad, stride=2, padding=1)
     for a32, a64 in ((y32, y64), (dx32, dx64), (dw32, dw64), (db32, db64)):
         assert a32.dtype == np.float32
-        _close(a32, mg.backend.to_numpy(a64), tol=1e-4)
+        _close(a32, as_numpy(a64), tol=1e-4)
     yt = F.conv_transpose2d(mg.tensor(x.astype(np.float32)), mg.tensor(w.transpose(1, 0, 2, 3).astype(np.float32)),
                             stride=2)
     assert yt.dtype == np.float32

@@ -171,7 +171,7 @@ def test_max_unpool_matches_reference(shape, k, s, p, out_hw):
     grad = _rand(rng, shape[:2] + hw)
     xt = mg.tensor(x, requires_grad=True)
     y = F.max_unpool2d(xt, mg.tensor(idx), k, s, p, output_size=out_hw)
-    y.backward(mg.tensor(grad).data)
+    y.backward(mg.tensor(grad).array)
     np.testing.assert_array_equal(y.numpy(), as_numpy(R.max_unpool2d_forward(x, idx, hw)))
     np.testing.assert_array_equal(as_numpy(xt.grad), as_numpy(R.max_unpool2d_backward(grad, idx)))
 
@@ -241,7 +241,7 @@ def test_against_torch():
         out = mg_fn(xt)
         y = out[0] if isinstance(out, tuple) else out
         g = _rand(rng, y.shape, np.float32)
-        y.backward(mg.tensor(g).data)
+        y.backward(mg.tensor(g).array)
         xr = torch.tensor(x, requires_grad=True)
         out_r = torch_fn(xr)
         yr = out_r[0] if isinstance(out_r, tuple) else out_r

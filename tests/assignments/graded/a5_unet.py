@@ -30,7 +30,7 @@ def _run(options, x, params):
     import minigrad as mg
     model = _model(**options)
     for name, p in model.named_parameters():
-        p.data[...] = params[name]
+        p.array[...] = params[name]
     with mg.no_grad():
         return {'output': model(mg.tensor(x))}
 

@@ -94,7 +94,7 @@ def _step(x, y, **options):
     out = {f'loss {k}': float(v) for k, v in entry.items() if k.startswith('loss')}
     for net, model in (('D', D), ('G', G)):
         for name, p in model.named_parameters():
-            out[f'{net}.{name} after the step'] = p.data
+            out[f'{net}.{name} after the step'] = p.array
             out[f'{net}.{name}.grad'] = p.grad
     return out
 
