@@ -28,12 +28,12 @@ def tanh(x):
 
 def softmax(x, dim=-1):
     """e^{x_i} / Σ_j e^{x_j} along ``dim`` (max-shifted: stable for huge logits)."""
-    return activation.Softmax.apply(x, dim=dim)
+    return x.softmax(dim)
 
 
 def log_softmax(x, dim=-1):
     """x_i − log Σ_j e^{x_j} along ``dim`` (stable for logits of ±1e4)."""
-    return activation.LogSoftmax.apply(x, dim=dim)
+    return x.log_softmax(dim)
 
 
 def pad(x, pad, mode='constant', value=0.0):
