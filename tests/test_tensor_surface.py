@@ -325,7 +325,7 @@ def test_tensor_copies_its_data_as_torch_tensor_does():
 
 
 def test_a_torch_device_is_accepted(torch):
-    x = mg.tensor([1.0])
+    x = mg.tensor([1.0], device='cpu')
     assert x.to(torch.device('cpu')) is x
     assert mg.zeros(1, device=torch.device('cpu')).device == 'cpu'
     assert mg.device(str(torch.device('cuda:0'))) == 'gpu'
