@@ -1,6 +1,6 @@
 """minigrad end to end: GEMM peak, ops, training steps and memory, against PyTorch when installed.
 
-Run:  python -m benchmarks [--backend numpy|cupy] [--quick] [--only ops|models|memory] [--repeats 5]
+Run:  python -m benchmarks [--backend numpy|cupy] [--quick] [--only ops|models|memory|syncs] [--repeats 5]
       (or python benchmarks/run.py …)
 
 Everything is measured in ONE process on the same shapes and the same random
@@ -14,7 +14,8 @@ Memory: the peak RSS of a fresh child process that builds a model and runs one
 step, for minigrad and for torch (``VmHWM`` on Linux, ``resource.getrusage``
 elsewhere; see :func:`_rss_mb` for why), and the bytes the autograd graph holds
 before backward (:func:`minigrad.graph_bytes`; for torch, the bytes of the
-tensors it saves for backward).
+tensors it saves for backward).  Syncs: the device->host transfers of one
+training step, counted under the strict CuPy stand-in (:mod:`benchmarks.syncs`).
 
 Prints tables and writes ``benchmarks/results/<host>-<date>[-cupy][-quick][-blasN][-torchN].json``
 (atomically).  ``--quick`` uses tiny shapes (a smoke test, not a measurement).
@@ -41,12 +42,13 @@ import minigrad as mg  # noqa: E402
 from minigrad import backend as mg_backend  # noqa: E402
 from benchmarks import bench_ops  # noqa: E402
 from benchmarks.cases import MODEL_CASES, torch_available  # noqa: E402
+from benchmarks.syncs import transfers_per_step  # noqa: E402
 from benchmarks.common import (cpu_info, gemm_peak, machine_line, ratio_spread, settle, table, timeit,  # noqa: E402
                                try_import_torch)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SECTIONS = ('ops', 'models', 'memory')
+SECTIONS = ('ops', 'models', 'memory', 'syncs')
 
 
 # ----------------------------------------------------------------------------- devices
@@ -338,6 +340,10 @@ def print_tables(result):
               '("step" = peak - RSS after building model and data)')
         print(table(result['memory'], ['model', 'weights MB', 'graph MB', 'torch saved MB', 'peak RSS MB',
                                        'step RSS MB', 'torch peak RSS MB', 'torch step RSS MB']))
+    if result.get('syncs'):
+        print('\ndevice->host transfers per training step (counted under the strict CuPy stand-in, '
+              'the code path CuPy takes): ' + ', '.join(f"{m} {'/'.join(map(str, c))}"
+                                                        for m, c in result['syncs'].items()))
     print(f"\nload average {result['load_start']} -> {result['load_end']} on {result['machine']}")
     cpu = result.get('cpu', {})
     print(f"CPU {cpu.get('cpu')}, SIMD {' '.join(cpu.get('simd flags', []))}; BLAS {cpu.get('blas')}, "
@@ -349,7 +355,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog='python -m benchmarks', description=__doc__.split('\n')[0])
     p.add_argument('--backend', choices=('numpy', 'cupy'), default='numpy')
     p.add_argument('--quick', action='store_true', help='tiny shapes, one timed run: a smoke test')
-    p.add_argument('--only', default=None, help="comma-separated sections among ops, models, memory")
+    p.add_argument('--only', default=None, help="comma-separated sections among ops, models, memory, syncs")
     p.add_argument('--repeats', type=int, default=None, help='timed runs per case (default 5; 1 with --quick)')
     p.add_argument('--models', default=None, help=f"comma-separated model cases (default all: {', '.join(MODEL_CASES)})")
     p.add_argument('--filter', default='', help='only op cases whose op or shape contains this text')
@@ -401,6 +407,8 @@ def main(argv=None):
         result['models'] = run_models(dev, args.repeats, args.quick, args.model_names)
     if 'memory' in args.sections:
         result['memory'] = run_memory(dev, args.quick, args.model_names, result.get('models'))
+    if 'syncs' in args.sections:
+        result['syncs'] = transfers_per_step(args.model_names)
     result['gemm_peak_end'] = peak_gflops(dev, args.quick)
     # The peak is the best the machine showed (at the start or the end of the run): a busy
     # moment lowers a measurement, nothing raises it.  Every 'of peak' is relative to it.

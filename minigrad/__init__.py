@@ -2,11 +2,12 @@
 written to be read.  Start with :class:`minigrad.Tensor` and
 :class:`minigrad.function.Function`; see README.md for the lessons.
 """
-from .backend import default_backend, use_backend
-from .creation import (abs, arange, cat, clamp, exp, float32, float64, full, int64, linspace, log,
-                       matmul, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
-                       randn_like, sqrt, stack, tensor, where, zeros, zeros_like)
-from .function import Function, enable_grad, is_grad_enabled, no_grad
+from .backend import Device as device, default_backend, use_backend
+from .creation import (abs, arange, cat, clamp, exp, float32, float64, from_numpy, full, full_like, int64,
+                       linspace, log, matmul, maximum, minimum, ones, ones_like, rand, rand_like, randint,
+                       randn, randn_like, sqrt, stack, tensor, where, zeros, zeros_like)
+from .maths import isfinite, isnan, max, mean, min, sigmoid, sum, tanh
+from .function import Function, enable_grad, inference_mode, is_grad_enabled, no_grad
 from .instrument import graph_bytes
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save

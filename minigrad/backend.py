@@ -30,8 +30,63 @@ else:
         _CUPY_ERROR = exc
 
 _BACKENDS = ('numpy', 'cupy')
-_DEVICE_OF = {'numpy': 'cpu', 'cupy': 'gpu'}
 _BACKEND_OF = {'cpu': 'numpy', 'gpu': 'cupy', 'cuda': 'cupy', 'numpy': 'numpy', 'cupy': 'cupy'}
+
+
+def canonical_device(name):
+    """'cpu' or 'gpu' for any spelling minigrad accepts ('cpu', 'gpu', 'cuda', 'cuda:0', a
+    backend name, a :class:`Device`, a torch.device); None for anything else."""
+    if not isinstance(name, str):
+        if type(name).__name__ != 'device':
+            return None
+        name = str(name)  # a torch.device: 'cpu', 'cuda' or 'cuda:0'
+    kind, _, index = str.__str__(name).partition(':')
+    if index and (kind != 'cuda' or index != '0'):
+        return None  # one GPU: 'cuda:0' is the only indexed device
+    backend_name = _BACKEND_OF.get(kind)
+    return None if backend_name is None else ('cpu' if backend_name == 'numpy' else 'gpu')
+
+
+class Device(str):
+    """``minigrad.device``, torch.device's counterpart: ``device('cpu')``, ``device('cuda')``,
+    ``device('cuda:0')``, ``device('cuda', 0)`` or ``device('gpu')``.
+
+    It IS the string 'cpu' or 'gpu' (minigrad's device names), so it goes wherever a device
+    name goes and compares equal to every spelling of the same device; ``.type`` ('cpu' or
+    'cuda') and ``.index`` are torch's.  'cuda' means the CuPy backend; making one needs no
+    GPU, using it (a factory, ``.to``) raises a RuntimeError when there is none.
+    """
+
+    def __new__(cls, type, index=None):
+        if isinstance(type, Device) and index is None:
+            return type
+        spelled = type if index is None else f'{type}:{index}'
+        name = canonical_device(spelled)
+        if name is None:
+            raise ValueError(f"device: expected 'cpu', 'cuda', 'cuda:0' or 'gpu', got {spelled!r}")
+        self = super().__new__(cls, name)
+        self.index = None if name == 'cpu' or ':' not in str(spelled) else 0
+        return self
+
+    type = property(lambda self: 'cuda' if str.__eq__(self, 'gpu') else 'cpu')
+
+    def __eq__(self, other):
+        return isinstance(other, str) and canonical_device(other) == str.__str__(self)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = str.__hash__
+
+    def __repr__(self):
+        index = '' if self.index is None else f', index={self.index}'
+        return f"device(type='{self.type}'{index})"
+
+    def __reduce__(self):
+        return Device, (self.type, self.index)
+
+
+_DEVICE_OF = {'numpy': Device('cpu'), 'cupy': Device('gpu')}
 _default = 'numpy'
 _fast = os.environ.get('MINIGRAD_FAST', '1') != '0'
 
@@ -95,8 +150,18 @@ def device_of(a):
 
 
 def backend_for_device(device):
-    """'numpy' for 'cpu', 'cupy' for 'gpu' / 'cuda' (backend names are accepted too); None if unknown."""
-    return _BACKEND_OF.get(device)
+    """'numpy' for 'cpu', 'cupy' for 'gpu' / 'cuda' / 'cuda:0' (backend names and
+    :class:`Device` too); None if unknown."""
+    name = canonical_device(device)
+    return None if name is None else _BACKEND_OF[name]
+
+
+def xp_for_device(device):
+    """The array module (numpy or cupy) of a device name ('cpu', 'gpu', 'cuda', 'cuda:0', …)."""
+    name = canonical_device(device)
+    if name is None:
+        raise ValueError(f"expected device 'cpu', 'gpu' or 'cuda', got {device!r}")
+    return cupy if name == 'gpu' else numpy
 
 
 def get_array_module(*arrays, op=None):
@@ -135,9 +200,9 @@ def fast_kernels_for(xp):
 
 def to_device(array, device):
     """Copy ``array`` to 'cpu' (NumPy) or 'gpu' (CuPy); returns it unchanged if already there."""
-    if device not in _BACKEND_OF:
-        raise ValueError(f"to: expected device 'cpu' or 'gpu', got {device!r}")
-    target = _BACKEND_OF[device]
+    target = backend_for_device(device)
+    if target is None:
+        raise ValueError(f"to: expected device 'cpu', 'gpu' or 'cuda', got {device!r}")
     if target == backend_of(array):
         return array
     if target == 'numpy':

@@ -58,9 +58,25 @@ def _set_grad_enabled(mode):
         _grad_enabled = previous
 
 
-def no_grad():
-    """Context manager: ops inside build no graph and save nothing for backward."""
-    return _set_grad_enabled(False)
+def no_grad(fn=None):
+    """Context manager: ops inside build no graph and save nothing for backward.
+
+    Also a decorator, as torch: ``@no_grad()`` or ``@no_grad``."""
+    return _set_grad_enabled(False) if fn is None else _set_grad_enabled(False)(fn)
+
+
+@contextlib.contextmanager
+def _unchanged():
+    yield
+
+
+def inference_mode(mode=True):
+    """``torch.inference_mode``: here exactly ``no_grad()`` when ``mode`` is True (no graph,
+    nothing saved; minigrad has no further inference-only speed-ups), nothing when False.
+    A context manager and a decorator: ``@inference_mode()`` or ``@inference_mode``."""
+    if callable(mode):
+        return _set_grad_enabled(False)(mode)
+    return _set_grad_enabled(False) if mode else _unchanged()
 
 
 def enable_grad():
@@ -170,6 +186,7 @@ class Function:
         outputs = out if isinstance(out, tuple) else (out,)
         node = Node(cls, ctx, inputs, outputs, is_tensor) if record else None
         results = tuple(_wrap(a, node, i, ctx) for i, a in enumerate(outputs))
+        _share_versions_of_views(results, tensors)
         if record and ctx.saved:
             _note_saved_outputs(ctx, outputs, results)
         return results if isinstance(out, tuple) else results[0]
@@ -185,6 +202,27 @@ def _wrap(array, node, number, ctx):
     return result
 
 
+def _storage(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    while getattr(array, 'base', None) is not None and hasattr(array.base, 'shape'):
+        array = array.base
+    return array
+
+
+def _share_versions_of_views(results, inputs):
+    """An output that is a view of an input's storage (reshape, permute, slicing, ``.T``)
+    shares that input's version counter, as in torch: changing either in place is seen by
+    every op that saved the other."""
+    for r in results:
+        if getattr(r.array, 'base', None) is None:
+            continue
+        storage = _storage(r.array)
+        for t in inputs:
+            if _storage(t.array) is storage:
+                r._version, r._is_view = t._version, True
+                break
+
+
 def _note_saved_outputs(ctx, outputs, results):
     """Saved arrays that are the op's own outputs: their role, and their tensors' versions."""
     roles, versions = list(ctx._roles), list(ctx._versions)
@@ -193,7 +231,8 @@ def _note_saved_outputs(ctx, outputs, results):
             for j, out in enumerate(outputs):
                 if a is out:
                     roles[k] = ('output', j)
-                    versions.append((results[j]._version, 0, f'output {j}', a.shape))
+                    version = results[j]._version  # (an input's, when the output is a view of it)
+                    versions.append((version, version.value, f'output {j}', a.shape))
                     break
     ctx._roles, ctx._versions = tuple(roles), tuple(versions)
 

@@ -1,4 +1,4 @@
-"""Optimizers, as ``torch.optim``: SGD (momentum, Nesterov), Adam and AdamW.
+"""Optimizers, as ``torch.optim``: SGD (momentum, Nesterov), Adam, AdamW and RMSprop.
 
 The loop is always the same::
 
@@ -278,7 +278,61 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
-from . import optim_schedulers as lr_scheduler  # noqa: E402  (torch's spelling: optim.lr_scheduler.StepLR)
-from .optim_schedulers import LambdaLR, LRScheduler, StepLR  # noqa: E402
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e), as ``torch.optim.RMSprop``: divide the gradient by a
+    running root-mean-square of its recent values.  With g = ∇L (+ weight_decay·p)::
 
-__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'lr_scheduler', 'LRScheduler', 'StepLR', 'LambdaLR']
+        v ← α·v + (1 − α)·g²
+        d = g / (√v + ε)                          (centered: √(v − m²) with m ← α·m + (1 − α)·g)
+        b ← μ·b + d,  p ← p − lr·b                (momentum μ > 0;  else p ← p − lr·d)
+
+    State: ``square_avg`` (v), ``grad_avg`` (m, centered) and ``momentum_buffer`` (b, momentum).
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
+                 maximize=False):
+        _check('RMSprop', eps, eps >= 0, 'epsilon value')
+        _check('RMSprop', momentum, momentum >= 0, 'momentum value')
+        _check('RMSprop', alpha, alpha >= 0, 'alpha value')
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
+
+    def _update(self, p, grad, group, state):
+        xp = backend.get_array_module(p.array)
+        if not state:
+            state['step'] = 0
+            state['square_avg'] = xp.zeros_like(p.array)
+            if group['momentum'] > 0:
+                state['momentum_buffer'] = xp.zeros_like(p.array)
+            if group['centered']:
+                state['grad_avg'] = xp.zeros_like(p.array)
+        state['step'] += 1
+        alpha = group['alpha']
+        g = -grad if group['maximize'] else grad
+        if group['weight_decay']:
+            g = g + group['weight_decay'] * p.array
+        v = state['square_avg']
+        v *= alpha
+        v += (1 - alpha) * g * g
+        if group['centered']:
+            m = state['grad_avg']
+            m *= alpha
+            m += (1 - alpha) * g
+            avg = xp.sqrt(v - m * m) + group['eps']
+        else:
+            avg = xp.sqrt(v) + group['eps']
+        if group['momentum'] > 0:
+            buf = state['momentum_buffer']
+            buf *= group['momentum']
+            buf += g / avg
+            p.array -= group['lr'] * buf
+        else:
+            p.array -= group['lr'] * (g / avg)
+
+
+from . import optim_schedulers as lr_scheduler  # noqa: E402  (torch's spelling: optim.lr_scheduler.StepLR)
+from .optim_schedulers import (CosineAnnealingLR, LambdaLR, LRScheduler, MultiStepLR,  # noqa: E402
+                               ReduceLROnPlateau, StepLR)
+
+__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'lr_scheduler', 'LRScheduler', 'StepLR', 'LambdaLR',
+           'MultiStepLR', 'CosineAnnealingLR', 'ReduceLROnPlateau']

@@ -259,6 +259,8 @@ def _call(function, where, args, kwargs, name=''):
         raise TypeError(f"{where}: expected a cupy.ndarray, got a {type(args[0]).__name__} "
                         "(CuPy does not convert Python sequences here: wrap it with cupy.asarray)")
     out = function(*_device(args, where, host_ok), **{k: _device(v, where, host_ok) for k, v in kwargs.items()})
+    if host_ok and args and isinstance(args[0], numpy.ndarray) and numpy.may_share_memory(out, args[0]):
+        out = out.copy()  # host -> device is a copy on a real GPU: the two never share memory
     for arg in args:   # cupy.asarray(x) and friends return x itself, not a new array object
         if isinstance(arg, ndarray) and out is arg._a:
             return arg

@@ -15,14 +15,13 @@ through stale values is an error, never a silently wrong gradient.
 
 The everyday methods that only combine ops live in :mod:`minigrad.tensor_methods`.
 """
-import collections
 import weakref
 
 import numpy
 
 from . import backend
 from .backend import get_array_module
-from .function import Function, register_tensor_type
+from .function import Function, is_grad_enabled, register_tensor_type
 from .function import backward as _backward
 from .ops import activation, elementwise as ew, matmul, reduce, shape as sh
 from .ops.shape import normalize_dim
@@ -30,8 +29,6 @@ from .tensor_methods import TensorMethods
 
 _FLOAT_DEFAULT = numpy.float32
 
-#: What ``x.max(dim)`` / ``x.min(dim)`` return, as in torch: ``values, indices = x.max(1)``.
-ValuesIndices = collections.namedtuple('ValuesIndices', ['values', 'indices'])
 
 
 def _to_array(data, dtype=None):
@@ -68,6 +65,7 @@ class Tensor(TensorMethods):
     """A multi-dimensional array that can record the ops applied to it."""
 
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__
+    _is_view = False           # True for an op's output that views an input's storage
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.array = _to_array(data, dtype)
@@ -94,7 +92,7 @@ class Tensor(TensorMethods):
 
         Writing into it writes into this tensor; unlike PyTorch it shares the version
         counter, so changing saved values through ``.data`` before backward is an error."""
-        alias = Tensor.__new__(type(self) if type(self) is Tensor else Tensor)
+        alias = Tensor.__new__(Tensor)  # a plain Tensor, also for a Parameter (as torch)
         alias.array, alias.requires_grad, alias._grad = self.array, False, None
         alias._node, alias._output_nr, alias._version = None, 0, self._version
         return alias
@@ -190,11 +188,11 @@ class Tensor(TensorMethods):
                 dtype = a
         out = self
         if device is not None:
-            name = str(device)
-            if backend.backend_for_device(name.split(':')[0]) is None:
+            name = backend.canonical_device(device)
+            if name is None:
                 raise ValueError(f"to: expected device 'cpu', 'gpu' or 'cuda', got {device!r}")
-            if backend.backend_for_device(name.split(':')[0]) != backend.backend_of(self.array):
-                out = _ToDevice.apply(out, device=name.split(':')[0])
+            if backend.backend_for_device(name) != backend.backend_of(self.array):
+                out = _ToDevice.apply(out, device=name)
         if dtype is not None and numpy.dtype(dtype) != out.dtype:
             out = out.astype(dtype)
         return out.clone() if copy and out is self else out
@@ -280,10 +278,13 @@ class Tensor(TensorMethods):
     def _assign(self, result, op):
         """Write ``result`` (computed out of place) into this tensor's storage: the one way
         every in-place method works.  Bumps the version; moves the tensor onto ``result``'s node."""
-        from .function import is_grad_enabled
         if is_grad_enabled() and self.requires_grad and self._node is None:
             raise RuntimeError(f"{op}: a leaf tensor that requires grad cannot be changed in place "
                                "(wrap the update in `with minigrad.no_grad():`, or change .data)")
+        if is_grad_enabled() and self._is_view and (self.requires_grad or result.requires_grad):
+            raise RuntimeError(f"{op}: this tensor is a view of another tensor's storage (a reshape, slice "
+                               "or transpose) inside a graph; changing it in place would change the other "
+                               "behind autograd's back. Write the result to a new tensor instead.")
         if result.shape != self.shape:
             raise RuntimeError(f"{op}: the result's shape {result.shape} does not match the tensor's "
                                f"shape {self.shape} (in-place ops cannot broadcast the tensor itself)")
@@ -336,118 +337,18 @@ class Tensor(TensorMethods):
         dim, keepdim = _alias(dim, axis, keepdim, keepdims)
         return reduce.Mean.apply(self, axis=dim, keepdims=keepdim)
 
-    def amax(self, dim=None, keepdim=False):
-        """Largest value over ``dim`` (an int or a tuple); ties share the gradient (torch.amax)."""
-        return reduce.Max.apply(self, axis=dim, keepdims=keepdim)
-
-    def amin(self, dim=None, keepdim=False):
-        return reduce.Min.apply(self, axis=dim, keepdims=keepdim)
-
-    def max(self, dim=None, keepdim=False):
-        """``x.max()``: the largest value; ``x.max(dim)``: ``(values, indices)`` along ``dim``, the
-        gradient going to the returned index; ``x.max(other)``: the element-wise maximum."""
-        return self._extremum(dim, keepdim, 'max', ew.Maximum)
-
-    def min(self, dim=None, keepdim=False):
-        return self._extremum(dim, keepdim, 'min', ew.Minimum)
-
-    def _extremum(self, dim, keepdim, name, elementwise):
-        if isinstance(dim, Tensor):
-            return elementwise.apply(self, dim)
-        if dim is None:
-            return reduce.Max.apply(self) if name == 'max' else reduce.Min.apply(self)
-        if not isinstance(dim, (int, numpy.integer)):
-            raise TypeError(f"{name}: dim must be an int, got {dim!r} (amax/amin reduce over several dims)")
-        d = normalize_dim(dim, self.ndim, name)
-        if self.shape and self.shape[d] == 0:
-            raise IndexError(f"{name}: cannot reduce over an empty dimension {d} of shape {self.shape}")
-        xp = get_array_module(self.array)
-        pick = xp.argmax if name == 'max' else xp.argmin
-        indices = Tensor(xp.expand_dims(pick(self.array, axis=d), d).astype(numpy.int64))
-        values = self.gather(d, indices)
-        if not keepdim:
-            values, indices = values.squeeze(d), indices.squeeze(d)
-        return ValuesIndices(values, indices)
-
-    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
-        corr = correction if correction is not None else int(unbiased)
-        return reduce.Var.apply(self, axis=dim, keepdims=keepdim, correction=corr)
-
-    def argmax(self, dim=None, keepdim=False):
-        return self._arg(numpy.argmax, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return self._arg(numpy.argmin, dim, keepdim)
-
-    def _arg(self, which, dim, keepdim):
-        xp = get_array_module(self.array)
-        if dim is None:
-            return Tensor(getattr(xp, which.__name__)(self.array).astype(numpy.int64))
-        d = normalize_dim(dim, self.ndim, which.__name__)
-        idx = getattr(xp, which.__name__)(self.array, axis=d)
-        return Tensor((xp.expand_dims(idx, d) if keepdim else idx).astype(numpy.int64))
-
-    # ---------------------------------------------------------------- shapes
-    def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return sh.Reshape.apply(self, shape=tuple(shape))
-
-    view = reshape
-
-    def permute(self, *dims):
-        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return sh.Permute.apply(self, dims=tuple(dims))
-
-    def transpose(self, dim0, dim1):
-        dims = list(range(self.ndim))
-        d0, d1 = normalize_dim(dim0, self.ndim, 'transpose'), normalize_dim(dim1, self.ndim, 'transpose')
-        dims[d0], dims[d1] = dims[d1], dims[d0]
-        return self.permute(*dims)
-
-    def expand(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        shape = tuple(self.shape[i - len(shape) + self.ndim] if s == -1 else s for i, s in enumerate(shape))
-        return sh.Expand.apply(self, shape=shape)
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            new = [n for n in self.shape if n != 1]
-        else:
-            d = normalize_dim(dim, self.ndim, 'squeeze')
-            new = [n for i, n in enumerate(self.shape) if i != d or n != 1]
-        return self.reshape(tuple(new))
-
-    def unsqueeze(self, dim):
-        d = normalize_dim(dim, self.ndim + 1, 'unsqueeze')
-        new = list(self.shape)
-        new.insert(d, 1)
-        return self.reshape(tuple(new))
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        s, e = normalize_dim(start_dim, self.ndim, 'flatten'), normalize_dim(end_dim, self.ndim, 'flatten')
-        if s > e:
-            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        n = 1
-        for k in self.shape[s:e + 1]:
-            n *= k
-        return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1:])
-
     def __getitem__(self, index):
         return sh.GetItem.apply(self, index=_index_arrays(index))
-
-    def gather(self, dim, index):
-        """``out[..., i, ...] = self[..., index[..., i, ...], ...]`` along ``dim`` (torch.gather)."""
-        index = index.array if isinstance(index, Tensor) else index
-        return sh.Gather.apply(self, index, dim=normalize_dim(dim, self.ndim, 'gather'))
 
     # ----------------------------------------------------------- activations
     def relu(self): return activation.ReLU.apply(self)
     def sigmoid(self): return activation.Sigmoid.apply(self)
     def tanh(self): return activation.Tanh.apply(self)
-    def softmax(self, dim=-1): return activation.Softmax.apply(self, dim=dim)
-    def log_softmax(self, dim=-1): return activation.LogSoftmax.apply(self, dim=dim)
+    def softmax(self, dim=-1):
+        return activation.Softmax.apply(self, dim=normalize_dim(dim, self.ndim, 'softmax'))
+
+    def log_softmax(self, dim=-1):
+        return activation.LogSoftmax.apply(self, dim=normalize_dim(dim, self.ndim, 'log_softmax'))
 
 
 def _alias(dim, axis, keepdim, keepdims):

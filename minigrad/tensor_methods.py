@@ -1,16 +1,21 @@
 """The everyday Tensor methods that only combine ops (PyTorch's names, argument orders and
-defaults): shape helpers, statistics, and the in-place family.
+defaults): shapes, reductions that return indices, statistics, and the in-place family.
 
 Every in-place method computes its result out of place and hands it to
 ``Tensor._assign``, the one place that writes into a storage, bumps its version
 and moves the tensor onto the result's node.
 """
+import collections
+
 import numpy
 
 from .backend import get_array_module
 from .function import _tensor_type, no_grad
 from .ops import elementwise as ew, reduce, shape as sh
 from .random import generator
+
+#: What ``x.max(dim)`` / ``x.min(dim)`` return, as in torch: ``values, indices = x.max(1)``.
+ValuesIndices = collections.namedtuple('ValuesIndices', ['values', 'indices'])
 
 
 class TensorMethods:
@@ -71,19 +76,132 @@ class TensorMethods:
         n = self.shape[sh.normalize_dim(dim, self.ndim, 'chunk')]
         return self.split(max(-(-n // chunks), 1), dim)
 
-    # ------------------------------------------------------------ statistics
+    # ------------------------------------------------------------ reductions with indices, statistics
+    def amax(self, dim=None, keepdim=False):
+        """Largest value over ``dim`` (an int or a tuple); ties share the gradient (torch.amax)."""
+        return reduce.Max.apply(self, axis=dim, keepdims=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return reduce.Min.apply(self, axis=dim, keepdims=keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        """``x.max()``: the largest value; ``x.max(dim)``: ``(values, indices)`` along ``dim``, the
+        gradient going to the returned index; ``x.max(other)``: the element-wise maximum."""
+        return self._extremum(dim, keepdim, 'max', ew.Maximum)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extremum(dim, keepdim, 'min', ew.Minimum)
+
+    def _extremum(self, dim, keepdim, name, elementwise):
+        if isinstance(dim, _tensor_type()):
+            return elementwise.apply(self, dim)
+        if dim is None:
+            return reduce.Max.apply(self) if name == 'max' else reduce.Min.apply(self)
+        if not isinstance(dim, (int, numpy.integer)):
+            raise TypeError(f"{name}: dim must be an int, got {dim!r} (amax/amin reduce over several dims)")
+        d = sh.normalize_dim(dim, self.ndim, name)
+        if self.shape and self.shape[d] == 0:
+            raise IndexError(f"{name}: cannot reduce over an empty dimension {d} of shape {self.shape}")
+        xp = get_array_module(self.array)
+        pick = xp.argmax if name == 'max' else xp.argmin
+        indices = _tensor_type()(xp.expand_dims(pick(self.array, axis=d), d).astype(numpy.int64))
+        values = self.gather(d, indices)
+        if not keepdim:
+            values, indices = values.squeeze(d), indices.squeeze(d)
+        return ValuesIndices(values, indices)
+
+    def var(self, dim=None, keepdim=False, unbiased=True, correction=None):
+        corr = correction if correction is not None else int(unbiased)
+        return reduce.Var.apply(self, axis=dim, keepdims=keepdim, correction=corr)
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg(numpy.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg(numpy.argmin, dim, keepdim)
+
+    def _arg(self, which, dim, keepdim):
+        xp = get_array_module(self.array)
+        if dim is None:
+            return _tensor_type()(getattr(xp, which.__name__)(self.array).astype(numpy.int64))
+        d = sh.normalize_dim(dim, self.ndim, which.__name__)
+        idx = getattr(xp, which.__name__)(self.array, axis=d)
+        return _tensor_type()((xp.expand_dims(idx, d) if keepdim else idx).astype(numpy.int64))
+
+    # ---------------------------------------------------------------- shapes
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return sh.Reshape.apply(self, shape=tuple(shape))
+
+    view = reshape
+
+    def permute(self, *dims):
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return sh.Permute.apply(self, dims=tuple(dims))
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        d0, d1 = sh.normalize_dim(dim0, self.ndim, 'transpose'), sh.normalize_dim(dim1, self.ndim, 'transpose')
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+        return self.permute(*dims)
+
+    def expand(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        shape = tuple(self.shape[i - len(shape) + self.ndim] if s == -1 else s for i, s in enumerate(shape))
+        return sh.Expand.apply(self, shape=shape)
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            new = [n for n in self.shape if n != 1]
+        else:
+            d = sh.normalize_dim(dim, self.ndim, 'squeeze')
+            new = [n for i, n in enumerate(self.shape) if i != d or n != 1]
+        return self.reshape(tuple(new))
+
+    def unsqueeze(self, dim):
+        d = sh.normalize_dim(dim, self.ndim + 1, 'unsqueeze')
+        new = list(self.shape)
+        new.insert(d, 1)
+        return self.reshape(tuple(new))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = sh.normalize_dim(start_dim, self.ndim, 'flatten'), sh.normalize_dim(end_dim, self.ndim, 'flatten')
+        if s > e:
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        n = 1
+        for k in self.shape[s:e + 1]:
+            n *= k
+        return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1:])
+
+    def gather(self, dim, index):
+        """``out[..., i, ...] = self[..., index[..., i, ...], ...]`` along ``dim`` (torch.gather)."""
+        index = index.array if isinstance(index, _tensor_type()) else index
+        return sh.Gather.apply(self, index, dim=sh.normalize_dim(dim, self.ndim, 'gather'))
+
     def std(self, dim=None, keepdim=False, unbiased=True, correction=None):
         return self.var(dim, keepdim, unbiased, correction).sqrt()
 
     def norm(self, p='fro', dim=None, keepdim=False):
-        """The 2-norm (p=2 or 'fro') over ``dim`` (all elements by default); p=1: Σ|x|; p=inf: max|x|."""
+        """The p-norm over ``dim`` (all elements by default): (Σ|x|ᵖ)^(1/p) for a number p > 0
+        (p=2 and 'fro' by one fused op), max|x| for p=inf, min|x| for p=-inf, and for p=0 the
+        number of non-zeros (as torch)."""
         if p in ('fro', 2, 2.0):
             return reduce.Norm.apply(self, axis=dim, keepdims=keepdim)
-        if p in (1, 1.0):
-            return self.abs().sum(dim, keepdim)
+        if isinstance(p, bool) or not isinstance(p, (int, float)):
+            raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
         if p == float('inf'):
             return self.abs().amax(dim, keepdim)
-        raise ValueError(f"norm: p must be 'fro', 1, 2 or inf, got {p!r}")
+        if p == -float('inf'):
+            return self.abs().amin(dim, keepdim)
+        if p == 0:
+            return _tensor_type()((self.array != 0).sum(axis=dim, keepdims=keepdim).astype(self.dtype))
+        if p < 0:
+            raise ValueError(f"norm: p must be positive, 0 or ±inf, got {p!r}")
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
     def any(self, dim=None, keepdim=False):
         return _tensor_type()(self.array.astype(bool).any(axis=dim, keepdims=keepdim))

@@ -121,3 +121,12 @@ def test_benchmark_cases_same_first_step(name):
     assert ours.step() == pytest.approx(theirs.step(), rel=1e-5)
     assert ours.step() == pytest.approx(theirs.step(), rel=1e-4)   # after one Adam step on both
     assert ours.weight_bytes() == theirs.weight_bytes()
+
+
+def test_syncs_section_counts_transfers_per_step(tmp_path):
+    """The per-step device->host transfer count (issue 19): a U-Net and a pix2pix step read at most
+    a handful of values back (the logged loss), counted under the strict CuPy stand-in."""
+    result, saved = _run(tmp_path, '--only', 'syncs', '--models', 'unet,pix2pix_b1')
+    assert set(saved['syncs']) == {'unet', 'pix2pix_b1'}
+    for counts in saved['syncs'].values():
+        assert len(counts) == 2 and all(1 <= c <= 3 for c in counts), saved['syncs']

@@ -19,8 +19,8 @@ LAYERS = [
     ('minigrad.backend', 'minigrad.random'),
     ('minigrad.function', 'minigrad.instrument'),
     ('minigrad.ops',),
-    ('minigrad.tensor', 'minigrad.tensor_methods', 'minigrad.autograd', 'minigrad.creation', 'minigrad.io',
-     'minigrad.gradcheck', 'minigrad.testing'),
+    ('minigrad.tensor', 'minigrad.tensor_methods', 'minigrad.autograd', 'minigrad.creation', 'minigrad.maths',
+     'minigrad.io', 'minigrad.torchfile', 'minigrad.gradcheck', 'minigrad.testing'),
     ('minigrad.functional',),
     ('minigrad.nn', 'minigrad.optim', 'minigrad.optim_schedulers', 'minigrad.recompute'),
 ]

@@ -1,8 +1,13 @@
 """Checkpoints (minigrad/io.py): bit-exact round trips of nested structures, plain-npz
 readability, atomic writes (a failed save leaves the old file intact and no temp files),
-clear errors for truncated / corrupt files, and the torch state_dict helpers."""
+clear errors for truncated / corrupt / crafted files (every single-bit flip, headers that
+promise huge arrays, manifests that do not match the members), keys that save refuses, and
+the torch state_dict helpers.  Reading torch.save files: tests/test_torchfile.py."""
 import collections
+import io
 import os
+import tracemalloc
+import warnings
 import zipfile
 
 import numpy as np
@@ -153,3 +158,124 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match='runs'):
         mg.save({'a': mg.zeros(2)}, target)
     assert not (tmp_path / 'runs').exists()
+
+
+# --------------------------------------------------------------------------- damaged and crafted files
+
+
+def _same(a, b):
+    """Exactly the same structure, types, dtypes and values."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (mg.Tensor, np.ndarray, np.generic)):
+        a, b = as_numpy(a), as_numpy(b)
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+def test_every_single_bit_flip_is_a_value_error_or_changes_nothing(tmp_path):
+    obj = {'model': collections.OrderedDict(w=mg.tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
+                                            b=np.array([1, 2], np.int64)), 'epoch': 3, 'h': [np.float64(0.5)]}
+    path, damaged = tmp_path / 'ckpt.npz', tmp_path / 'damaged.npz'
+    mg.save(obj, path)
+    data = path.read_bytes()
+    original = mg.load(path, device='cpu')
+    assert _same(original, mg.load(path, device='cpu')) and not _same(original, {**original, 'epoch': 4})
+    outcomes = collections.Counter()
+    for bit in range(8 * len(data)):   # ~11,000 files of ~1.4 KB
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        damaged.write_bytes(bytes(flipped))
+        try:
+            back = mg.load(damaged, device='cpu')
+        except ValueError as exc:
+            assert str(damaged) in str(exc), (bit, exc)
+            outcomes['refused'] += 1
+        else:
+            assert _same(back, original), f"flipping bit {bit} gave {back}"
+            outcomes['unchanged'] += 1   # e.g. a timestamp or a local-header field zipfile does not use
+    assert outcomes['refused'] > 0.6 * 8 * len(data)
+
+
+def _npy_member(path, name, header_shape, payload, compress=zipfile.ZIP_STORED):
+    """A zip with one .npy member whose header claims ``header_shape`` (float32) over ``payload``."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {'descr': '<f4', 'fortran_order': False, 'shape': header_shape})
+    with zipfile.ZipFile(path, 'w', compression=compress) as zf:
+        zf.writestr(name, header.getvalue() + payload)
+    return path
+
+
+def test_a_header_promising_a_huge_array_is_refused_before_allocating(tmp_path):
+    path = _npy_member(tmp_path / 'bomb.npz', 'w.npy', (100_000_000,), b'\x00' * 16)   # promises 400 MB
+    assert path.stat().st_size < 1000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r'promises an array of shape \(100000000,\)') as info:
+            mg.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(info.value) and peak < 10 * 2**20
+    # the same header over the right number of bytes is a fine plain npz
+    good = _npy_member(tmp_path / 'good.npz', 'w.npy', (4,), np.arange(4, dtype='<f4').tobytes())
+    assert np.array_equal(as_numpy(mg.load(good)['w']), np.arange(4, dtype=np.float32))
+
+
+def test_zips_that_are_not_checkpoints_are_refused(tmp_path):
+    npy = io.BytesIO()
+    np.save(npy, np.ones(2))
+    cases = {'empty.npz': [], 'text.npz': [('notes.txt', b'hello')], 'twice.npz': [('a.npy', npy.getvalue())] * 2}
+    for name, members in cases.items():
+        with zipfile.ZipFile(tmp_path / name, 'w') as zf, warnings.catch_warnings():
+            warnings.simplefilter('ignore')   # zipfile warns about the duplicate name
+            for member, data in members:
+                zf.writestr(member, data)
+        with pytest.raises(ValueError, match='is not a minigrad checkpoint, NumPy .npz or torch.save file') as info:
+            mg.load(tmp_path / name)
+        assert str(tmp_path / name) in str(info.value), name
+
+
+def test_manifest_must_match_the_members(tmp_path):
+    path = tmp_path / 'ckpt.npz'
+    mg.save({'a': np.ones(2), 'b': np.zeros(3)}, path)
+    with zipfile.ZipFile(path) as src:
+        members = {info.filename: src.read(info) for info in src.infolist()}
+    for drop in ['a.npy', None]:
+        with zipfile.ZipFile(tmp_path / 'edited.npz', 'w') as zf:
+            for name, data in members.items():
+                if name != drop:
+                    zf.writestr(name, data)
+            if drop is None:   # an extra member the manifest does not mention
+                zf.writestr('c.npy', members['a.npy'])
+        with pytest.raises(ValueError, match='damaged manifest') as info:
+            mg.load(tmp_path / 'edited.npz')
+        assert ('missing' if drop else 'does not mention') in str(info.value)
+
+
+def test_zip64_end_record_is_understood(tmp_path, monkeypatch):
+    monkeypatch.setattr(zipfile, 'ZIP_FILECOUNT_LIMIT', 2)   # force the zip64 end record on 4 members
+    path = tmp_path / 'ckpt.npz'
+    mg.save({'a': np.ones(2), 'b': [1, np.zeros(2)], 'c': np.int8(3)}, path)
+    monkeypatch.undo()
+    assert b'PK\x06\x06' in path.read_bytes()
+    assert _same(mg.load(path, device='cpu'), {'a': np.ones(2), 'b': [1, np.zeros(2)], 'c': np.int8(3)})
+
+
+@pytest.mark.parametrize('key, message', [('a\x00b', 'NUL character'), ('\ud800', 'not valid text'),
+                                          ('x' * 70_000, 'bytes long')])
+def test_save_refuses_keys_load_could_not_read_and_keeps_the_old_file(tmp_path, key, message):
+    path = tmp_path / 'ckpt.npz'
+    mg.save({'w': mg.ones(3)}, path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=message):
+        mg.save({'model': {key: mg.zeros(2)}}, path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ['ckpt.npz']
+    # keys that look odd but survive come back as they were
+    odd = {'': np.ones(1), 'a/b': np.ones(2), '..': 1, 'é\n\\': np.zeros(1), '__minigrad__': np.ones(3)}
+    mg.save(odd, path)
+    assert _same(mg.load(path, device='cpu'), odd)

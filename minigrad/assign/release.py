@@ -9,7 +9,10 @@ every marker line disappears.
 
 Never released: the tests of this tooling (``tests/assign/``: they quote
 solution lines to plant bugs) and, unless ``hidden_tests=True``, the hidden
-graded checks in ``tests/assignments/hidden/``.  A copy with stubs also gets
+graded checks in ``tests/assignments/hidden/``, and the files that solve a
+released assignment's tasks outside its solution blocks (``solved_elsewhere`` in
+the catalog: the CPU-tuned twins of the kernels the students write; without
+them :func:`minigrad.ops.kernels.kernels_for` runs the plain kernels).  A copy with stubs also gets
 ``STUDENT_README.md`` (install, test, grade) and, in
 ``tests/assignments/graded/practice/``, the reference's outputs of the visible
 checks on fixed inputs, so a student can run the grader on their own copy.
@@ -149,6 +152,8 @@ def release(source, out, assignments=None, hidden_tests=False, force=False, solu
         raise ReleaseError(f"release: assignment(s) {missing} have no solution blocks in {source}; "
                            "nothing to hand out")
     _check_out(source, out, force)
+    answers = {f for n in chosen for f in BY_NUMBER[n].solved_elsewhere}
+    files = [f for f in files if f not in answers]
     report = ReleaseReport(out=out, assignments=tuple(chosen))
     stub = lambda b: b.assignment in chosen  # noqa: E731
     for rel in files:

@@ -28,12 +28,12 @@ def tanh(x):
 
 def softmax(x, dim=-1):
     """e^{x_i} / Σ_j e^{x_j} along ``dim`` (max-shifted: stable for huge logits)."""
-    return activation.Softmax.apply(x, dim=dim)
+    return x.softmax(dim)
 
 
 def log_softmax(x, dim=-1):
     """x_i − log Σ_j e^{x_j} along ``dim`` (stable for logits of ±1e4)."""
-    return activation.LogSoftmax.apply(x, dim=dim)
+    return x.log_softmax(dim)
 
 
 def pad(x, pad, mode='constant', value=0.0):
@@ -58,5 +58,8 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
                        l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .norm import batch_norm, instance_norm  # noqa: E402
 from .dropout import dropout, dropout2d  # noqa: E402
+from .normalization import group_norm, layer_norm, normalize  # noqa: E402
+from .spatial import adaptive_avg_pool2d, pixel_shuffle, pixel_unshuffle  # noqa: E402
+from .embedding import embedding, one_hot  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith('_') and name != 'Pad' and callable(globals()[name])]

@@ -5,23 +5,27 @@
 
 See docs/nn.md for a tour (modules, init, optimizers, checkpoints, PyTorch interop).
 """
-from . import init
+from . import init, utils
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .linear import Flatten, Identity, Linear
 from .module import Module, RemovableHandle, StateDictError
 from .norm import BatchNorm1d, BatchNorm2d, InstanceNorm2d
+from .normalization import GroupNorm, LayerNorm
 from .padding import ReflectionPad2d, ReplicationPad2d, ZeroPad2d
 from .parameter import Parameter
-from .pooling import AvgPool2d, MaxPool2d, MaxUnpool2d, Upsample
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Upsample
 
-__all__ = ['init', 'Module', 'Parameter', 'RemovableHandle', 'StateDictError',
+__all__ = ['init', 'utils', 'Module', 'Parameter', 'RemovableHandle', 'StateDictError',
            'Sequential', 'ModuleList', 'ModuleDict', 'Identity', 'Linear', 'Flatten',
            'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'MaxUnpool2d', 'Upsample',
            'ReLU', 'LeakyReLU', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Dropout', 'Dropout2d',
-           'BatchNorm1d', 'BatchNorm2d', 'InstanceNorm2d', 'ReflectionPad2d', 'ReplicationPad2d', 'ZeroPad2d']
+           'BatchNorm1d', 'BatchNorm2d', 'InstanceNorm2d', 'ReflectionPad2d', 'ReplicationPad2d', 'ZeroPad2d',
+           'GroupNorm', 'LayerNorm', 'PixelShuffle', 'PixelUnshuffle', 'AdaptiveAvgPool2d', 'Embedding']
 
 # Loss modules (MSELoss, L1Loss, CrossEntropyLoss, …) live in nn/loss.py, next to ops/loss.py;
 # re-exported here so that `nn.L1Loss()` works as in torch.

@@ -134,6 +134,28 @@ def kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu'):
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
 
 
+def orthogonal_(tensor, gain=1):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013), as torch: the tensor seen
+    as rows = shape[0] by cols = the rest gets the Q of the QR decomposition of a standard
+    normal matrix, its column signs fixed by R's diagonal so Q is uniformly distributed;
+    orthonormal rows when rows <= cols, orthonormal columns otherwise."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = generator().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = numpy.linalg.qr(flat)
+    q = q * numpy.sign(numpy.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
 # --------------------------------------------------------------------------- whole-model recipes
 
 # The layers say what they are (a class attribute), so this module need not import them

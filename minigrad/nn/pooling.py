@@ -83,3 +83,19 @@ class Upsample(Module):
     def extra_repr(self):
         info = f'scale_factor={self.scale_factor!r}' if self.scale_factor is not None else f'size={self.size!r}'
         return info + f', mode={self.mode!r}'
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average over adaptive windows to a fixed ``output_size`` whatever the input's H×W, as
+    ``torch.nn.AdaptiveAvgPool2d`` (an int, or a pair whose entries may be None: keep that
+    size).  ``AdaptiveAvgPool2d(1)`` is global average pooling."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f'output_size={self.output_size}'

@@ -150,6 +150,34 @@ def test_student_copy_imports_and_untouched_code_runs(student):
     assert done.returncode == 0 and 'ok' in done.stdout, done.stderr
 
 
+def test_student_copy_leaves_out_the_tuned_twins_that_solve_its_tasks(tmp_path):
+    """Assignment 3 asks for the GEMMs of the convolution: the CPU-tuned twin (ops/fast/conv.py)
+    computes them outside any solution block, so a copy of assignment 3 leaves it out and the
+    convolution runs the student's plain kernels (stubs until solved), fast kernels on or off."""
+    out = tmp_path / 'a3'
+    release(ROOT, out, assignments=[3], practice=False)
+    assert catalog.BY_NUMBER[3].solved_elsewhere
+    for rel in catalog.BY_NUMBER[3].solved_elsewhere:
+        assert (ROOT / rel).is_file() and not (out / rel).exists(), rel
+    assert (out / 'minigrad' / 'ops' / 'fast' / 'pool.py').is_file()    # not an answer to assignment 3
+    code = ("import numpy as np, minigrad as mg, minigrad.functional as F\n"
+            "x, w = mg.ones(1, 1, 4, 4), mg.ones(2, 1, 3, 3)\n"
+            "assert mg.backend.fast_kernels_for(np)\n"
+            "try:\n"
+            "    F.conv2d(x, w)\n"
+            "except NotImplementedError as e:\n"
+            "    print(str(e).split(':')[0])\n"
+            "p = mg.ones(3, requires_grad=True)\n"
+            "opt = mg.optim.Adam([p], lr=0.5)\n"
+            "p.sum().backward()\n"
+            "opt.step()\n"                                    # the fast Adam needs fast/columns: plain runs
+            "assert np.allclose(p.numpy(), 0.5), p\n")
+    env = dict(os.environ, PYTHONPATH=str(out), PYTHONDONTWRITEBYTECODE='1', MINIGRAD_FAST='1')
+    done = subprocess.run([sys.executable, '-c', code], cwd=out, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() in ('a3_im2col', 'a3_conv_gemm'), done.stderr
+
+
 # ------------------------------------------------------------------------ grade
 def test_grading_the_student_copy_gives_zero_and_names_the_function(student):
     report = grade(student, reference=ROOT, test_timeout=30)    # the manifest says which assignments
