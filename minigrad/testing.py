@@ -38,3 +38,12 @@ def forward_backward(fn, x, grad=None, **kw):
         grad = numpy.ones(y.shape, dtype=x.dtype)
     y.backward(tensor(grad).array)
     return out, as_numpy(xt.grad.array)
+
+
+def bit_flips(data, step=1):
+    """``(bit, damaged)`` for every ``step``-th bit of ``data``: a copy of the bytes with that one
+    bit flipped (for checking that a file reader refuses, or ignores, every single-bit error)."""
+    for bit in range(0, 8 * len(data), step):
+        flipped = bytearray(data)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        yield bit, bytes(flipped)

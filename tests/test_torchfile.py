@@ -18,7 +18,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn as nn
 from minigrad.models.pix2pix import UNetGenerator
-from minigrad.testing import as_numpy, assert_close
+from minigrad.testing import as_numpy, assert_close, bit_flips
 from minigrad.torchfile import ForbiddenGlobalError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'pth')
@@ -232,10 +232,8 @@ def test_bit_flips_in_a_pth_file_are_value_errors(tmp_path, name):
     data, damaged = open(fixture(name), 'rb').read(), tmp_path / name
     original = _snapshot(mg.load(fixture(name), device='cpu'))
     refused = 0
-    for bit in range(0, 8 * len(data), 5):
-        flipped = bytearray(data)
-        flipped[bit // 8] ^= 1 << (bit % 8)
-        damaged.write_bytes(bytes(flipped))
+    for bit, flipped in bit_flips(data, step=5):
+        damaged.write_bytes(flipped)
         try:
             back = mg.load(damaged, device='cpu')
         except ValueError as exc:
