@@ -13,9 +13,10 @@ An op is a subclass with two static methods side by side::
             a, b = ctx.saved
             return grad * b, grad * a
 
-and is called as ``Mul.apply(x, y)`` with Tensors (or arrays / Python numbers,
-which become constants).  Keyword arguments are hyper-parameters: they go to
-``forward`` unchanged and are not differentiated.
+and is called as ``Mul.apply(x, y)`` with Tensors (arrays and Python numbers
+among them are constants); called with arrays only it just runs ``forward`` and
+returns arrays.  Keyword arguments are hyper-parameters: they go to ``forward``
+unchanged and are not differentiated.
 
 The contract, without exceptions:
 
@@ -27,7 +28,15 @@ The contract, without exceptions:
   there is none).  A gradient whose shape is a *broadcast* of its input's shape
   is summed back to that shape here, in :func:`unbroadcast`, so no op has to
   undo broadcasting itself.
-* Everything backward needs goes through ``ctx``: no side channels.
+* Everything backward needs goes through ``ctx``: no side channels.  A saved
+  array that is an input's or an output's storage is checked against that
+  tensor's version counter before backward reads it: changed in place since
+  the forward is an error, not a silently wrong gradient.
+* Gradients of gradients (``create_graph=True``): the engine runs the *same*
+  ``backward`` on Tensors, with saved floating-point inputs and outputs given
+  back as their Tensors and ``ctx.create_graph`` set; an op whose backward is
+  written to run on both declares ``differentiable_backward = True``
+  (docs/autograd.md).
 
 The graph is made of :class:`Node` objects whose edges are ``(node, output
 number)`` pairs; a leaf tensor that wants a gradient is reached through its
