@@ -113,13 +113,13 @@ def _wrap(value):
 
 class ndarray:
     """A device array of the stand-in: a NumPy array that refuses to be taken for one."""
-    __slots__ = ('_a', '__weakref__')
+    __slots__ = ('_a', '_base', '__weakref__')
     __hash__ = None
 
     def __init__(self, array):
         if not isinstance(array, numpy.ndarray):
             raise TypeError("cupy.ndarray(...): build device arrays with cupy.asarray / zeros / empty")
-        self._a = array
+        self._a, self._base = array, None
         _LIVE[id(array)] = self
 
     # NumPy may not take a device array, neither by conversion nor through its functions.
@@ -206,6 +206,19 @@ class ndarray:
 for _name in ('shape', 'dtype', 'ndim', 'size', 'strides', 'itemsize', 'nbytes'):
     setattr(ndarray, _name, property(lambda self, _name=_name: getattr(self._a, _name)))
 ndarray.T = property(lambda self: ndarray(self._a.T))
+
+
+def _base_of(self):
+    """A view's base: one object, kept alive by the view (as a CuPy view holds its base), so
+    identity-based bookkeeping sees the same base every time."""
+    if self._a.base is None or not isinstance(self._a.base, numpy.ndarray):
+        return None
+    if self._base is None:
+        self._base = _wrap(self._a.base)
+    return self._base
+
+
+ndarray.base = property(_base_of)
 
 
 def _operator(name, inplace=False):
