@@ -115,18 +115,19 @@ class TensorMethods:
         return reduce.Var.apply(self, axis=dim, keepdims=keepdim, correction=corr)
 
     def argmax(self, dim=None, keepdim=False):
-        return self._arg(numpy.argmax, dim, keepdim)
+        return self._arg('argmax', dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
-        return self._arg(numpy.argmin, dim, keepdim)
+        return self._arg('argmin', dim, keepdim)
 
-    def _arg(self, which, dim, keepdim):
-        xp = get_array_module(self.array)
+    def _arg(self, name, dim, keepdim):
+        """The int64 index of the extremum: over everything (flat) or along ``dim``."""
+        pick = getattr(get_array_module(self.array), name)
         if dim is None:
-            return _tensor_type()(getattr(xp, which.__name__)(self.array).astype(numpy.int64))
-        d = sh.normalize_dim(dim, self.ndim, which.__name__)
-        idx = getattr(xp, which.__name__)(self.array, axis=d)
-        return _tensor_type()((xp.expand_dims(idx, d) if keepdim else idx).astype(numpy.int64))
+            return _tensor_type()(pick(self.array).astype(numpy.int64))
+        d = sh.normalize_dim(dim, self.ndim, name)
+        idx = pick(self.array, axis=d)
+        return _tensor_type()((get_array_module(idx).expand_dims(idx, d) if keepdim else idx).astype(numpy.int64))
 
     # ---------------------------------------------------------------- shapes
     def reshape(self, *shape):
