@@ -105,7 +105,7 @@ class TensorMethods:
         xp = get_array_module(self.array)
         pick = xp.argmax if name == 'max' else xp.argmin
         indices = _tensor_type()(xp.expand_dims(pick(self.array, axis=d), d).astype(numpy.int64))
-        values = self.gather(d, indices)
+        values = sh.Gather.apply(self, indices, dim=d)  # (indices in range by construction)
         if not keepdim:
             values, indices = values.squeeze(d), indices.squeeze(d)
         return ValuesIndices(values, indices)
@@ -179,7 +179,14 @@ class TensorMethods:
     def gather(self, dim, index):
         """``out[..., i, ...] = self[..., index[..., i, ...], ...]`` along ``dim`` (torch.gather)."""
         index = index.array if isinstance(index, _tensor_type()) else index
-        return sh.Gather.apply(self, index, dim=sh.normalize_dim(dim, self.ndim, 'gather'))
+        d = sh.normalize_dim(dim, self.ndim, 'gather')
+        # Checked here, as torch does: NumPy would raise a bare IndexError, CuPy wrap around silently.
+        n = self.shape[d]
+        if getattr(index, 'size', 0) and getattr(index, 'dtype', None) is not None and index.dtype.kind in 'iu' \
+                and not (0 <= int(index.min()) and int(index.max()) < n):
+            raise IndexError(f"gather: index out of bounds: indices span [{int(index.min())}, {int(index.max())}] "
+                             f"along dim {dim} of size {n} (input shape {self.shape})")
+        return sh.Gather.apply(self, index, dim=d)
 
     def std(self, dim=None, keepdim=False, unbiased=True, correction=None):
         return self.var(dim, keepdim, unbiased, correction).sqrt()
@@ -245,7 +252,9 @@ class TensorMethods:
         return self._assign(src.expand(self.shape) if src.shape != self.shape else src, 'copy_')
 
     def fill_(self, value):
-        return self._assign(self._constant(numpy.full(self.shape, float(value))), 'fill_')
+        with no_grad():  # made on the tensor's own device: nothing to copy from the host
+            filled = _tensor_type()(get_array_module(self.array).full(self.shape, value, dtype=self.dtype))
+        return self._assign(filled, 'fill_')
 
     def zero_(self):
         return self.fill_(0)

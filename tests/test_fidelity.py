@@ -179,3 +179,12 @@ def test_negative_dims_in_range_still_work():
     assert mg.cat([a, a], dim=-1).shape == (2, 6)
     assert mg.stack([a, a], dim=-1).shape == (2, 3, 2)
     assert a.unsqueeze(-1).shape == (2, 3, 1) and a.unsqueeze(2).shape == (2, 3, 1)
+
+
+def test_gather_checks_its_indices():
+    """NumPy would raise a bare IndexError and CuPy wrap silently: the bound is checked, as torch."""
+    x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.gather(1, mg.tensor([[2, 0], [1, 1]])).tolist() == [[3.0, 1.0], [5.0, 5.0]]
+    for bad in ([[0, 3], [1, 1]], [[0, -1], [1, 1]]):
+        with pytest.raises(IndexError, match=r'gather: index out of bounds.*dim 1 of size 3'):
+            x.gather(1, mg.tensor(bad))
