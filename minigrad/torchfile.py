@@ -148,6 +148,16 @@ def _latin1_bytes(text, encoding='latin1'):
     return text.encode('latin1')
 
 
+def _bytearray(data=b'', encoding=None):
+    """``bytearray`` as pickles build it: from bytes, or from a str and its encoding.  Never from a
+    number: ``bytearray(2**40)`` in a 100-byte file would allocate whatever it claims."""
+    if isinstance(data, (bytes, bytearray)) and encoding is None:
+        return bytearray(data)
+    if isinstance(data, str) and encoding in ('latin1', 'latin-1'):
+        return bytearray(data, encoding)
+    raise pickle.UnpicklingError(f"bytearray from {type(data).__name__} is not allowed (only from bytes or text)")
+
+
 def _device(kind, index=None):
     return kind if index is None else f'{kind}:{int(index)}'
 
@@ -164,7 +174,8 @@ _ALLOWED = {
     ('_codecs', 'encode'): _latin1_bytes,
 }
 for _module in ('builtins', '__builtin__'):   # protocol-2 pickles spell builtins the Python 2 way
-    _ALLOWED.update({(_module, f.__name__): f for f in (set, frozenset, complex, bytearray)})
+    _ALLOWED.update({(_module, f.__name__): f for f in (set, frozenset, complex)})
+    _ALLOWED[(_module, 'bytearray')] = _bytearray
 _ALLOWED = {name: _StandIn(fn) for name, fn in _ALLOWED.items()}
 _ALLOWED[('torch.storage', 'UntypedStorage')] = _StorageType('UntypedStorage', 'uint8')
 _ALLOWED.update({('torch', name): _StorageType(name, dtype) for name, dtype in _STORAGE_DTYPES.items()})

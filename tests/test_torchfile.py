@@ -196,6 +196,22 @@ def test_expanded_view_promising_huge_memory_is_refused_before_allocating(tmp_pa
     assert peak < 10 * 2**20
 
 
+def test_an_allowed_constructor_cannot_be_asked_for_huge_memory(tmp_path):
+    """``bytearray`` is allowed (pickles of bytes-like values use it), but ``bytearray(2**30)`` in a
+    100-byte file would allocate 1 GiB: only its bytes-or-text forms are accepted."""
+    path = tmp_path / 'alloc.pth'
+    with zipfile.ZipFile(path, 'w') as zf:
+        zf.writestr('archive/data.pkl', b'\x80\x02c__builtin__\nbytearray\nJ\x00\x00\x00\x40\x85R.')
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match='bytearray from int is not allowed'):
+            mg.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20
+
+
 def test_truncated_or_damaged_torch_files_are_value_errors_naming_the_path(tmp_path):
     good = open(fixture('conv_net.pth'), 'rb').read()
     legacy = open(fixture('legacy.pth'), 'rb').read()
