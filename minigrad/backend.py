@@ -11,7 +11,9 @@ It also holds the one switch between the two kernel sets of the spatial ops:
 the plain whole-batch kernels in each op's own file (what the lecture draws and
 what CuPy runs) and their CPU-tuned twins in :mod:`minigrad.ops.fast`.
 ``MINIGRAD_FAST=0`` (or ``use_fast_kernels(False)``) runs everything on the
-plain code.
+plain code.  On CuPy, ``MINIGRAD_CUDA_KERNELS=1`` (or ``use_cuda_kernels(True)``)
+runs the CUDA twins of :mod:`minigrad.ops.cuda` instead of the plain code; they
+stay off until a GPU benchmark shows they pay.
 """
 import os
 
@@ -89,6 +91,7 @@ class Device(str):
 _DEVICE_OF = {'numpy': Device('cpu'), 'cupy': Device('gpu')}
 _default = 'numpy'
 _fast = os.environ.get('MINIGRAD_FAST', '1') != '0'
+_cuda_kernels = os.environ.get('MINIGRAD_CUDA_KERNELS', '0') == '1'
 
 
 def cupy_available():
@@ -196,6 +199,19 @@ def fast_kernels_for(xp):
     """True when ops on arrays of ``xp`` should run the CPU-tuned twins: NumPy only
     (on the GPU the plain whole-batch kernels are the fast ones), and only while switched on."""
     return _fast and xp is numpy
+
+
+def use_cuda_kernels(flag):
+    """Turn the CUDA twins of :mod:`minigrad.ops.cuda` on or off; returns the previous setting."""
+    global _cuda_kernels
+    previous, _cuda_kernels = _cuda_kernels, bool(flag)
+    return previous
+
+
+def cuda_kernels_for(xp):
+    """True when ops on arrays of ``xp`` should run the CUDA twins: CuPy (or its strict stand-in,
+    which emulates them on the CPU) only, and only while switched on."""
+    return _cuda_kernels and cupy is not None and xp is cupy
 
 
 def to_device(array, device):

@@ -24,8 +24,10 @@ NumPy array and behaves like a CuPy array where it matters:
   raises on CuPy).
 
 The values are NumPy's, so everything else (dtypes, broadcasting, views) follows
-NumPy, which CuPy mirrors.  What it cannot check: CUDA kernels (``RawKernel``,
-``ElementwiseKernel`` raise here), speed, and device memory.
+NumPy, which CuPy mirrors.  CUDA kernels (``RawKernel``, ``ElementwiseKernel``)
+run their CUDA source compiled as host C++, one thread after another
+(:mod:`minigrad.kernel_emulator`; they raise where no C++ compiler is installed).
+What it cannot check: speed, device memory, and kernels whose threads cooperate.
 """
 import contextlib
 import sys
@@ -330,9 +332,18 @@ def get_array_module(*args):
     return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else numpy
 
 
+def _kernels(name):
+    """cupy.RawKernel / ElementwiseKernel: emulated on the CPU when a C++ compiler is here."""
+    from . import kernel_emulator
+    if kernel_emulator.available() and hasattr(kernel_emulator, name):
+        return getattr(kernel_emulator, name)
+    return _no_kernels(name)
+
+
 def _no_kernels(name):
     def refuse(*args, **kwargs):
-        raise NotImplementedError(f"cupy.{name}: CUDA kernels cannot run on the strict CPU stand-in")
+        raise NotImplementedError(f"cupy.{name}: this CUDA kernel cannot run on the strict CPU stand-in "
+                                  "(ReductionKernel is not emulated; the others need a C++ compiler)")
     return refuse
 
 
@@ -371,8 +382,8 @@ random = _Namespace('cupy.random', numpy.random)
 cupyx = _Namespace('cupyx', numpy, {'scatter_add': _scatter_add})
 _top = _Namespace('cupy', numpy, {
     'ndarray': ndarray, 'asnumpy': asnumpy, 'get_array_module': get_array_module, 'linalg': linalg,
-    'random': random, 'lib': _lib, 'cuda': _cuda, 'ElementwiseKernel': _no_kernels('ElementwiseKernel'),
-    'RawKernel': _no_kernels('RawKernel'), 'ReductionKernel': _no_kernels('ReductionKernel')})
+    'random': random, 'lib': _lib, 'cuda': _cuda, 'ElementwiseKernel': _kernels('ElementwiseKernel'),
+    'RawKernel': _kernels('RawKernel'), 'ReductionKernel': _no_kernels('ReductionKernel')})
 
 
 def __getattr__(name):  # module-level: cupy.<name>

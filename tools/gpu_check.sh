@@ -7,15 +7,18 @@
 # Stages, each under its own time limit (seconds, overridable), each writing its log into OUT_DIR:
 #   env.txt        GPU, CUDA, CuPy, PyTorch, and the optional packages that are missing
 #   suite.txt      MINIGRAD_BACKEND=$BACKEND python -m pytest (the whole suite; junit in suite.xml)
-#   lessons.txt    python -m lessons --quick on the GPU backend (figures and index.html in lessons/)
 #   bench.txt      python -m benchmarks --backend cupy: models and syncs, against PyTorch CUDA (JSON in bench/)
-# A stage that runs out of time is cut and the next one starts: the script never takes more than
-# the sum of the limits (defaults 240 + 120 + 180 = 540 s, under one 600 s device call).
+#   twins.txt      the CUDA twins (minigrad/ops/cuda): pool, optimiser and model tests with them on, then
+#                  python -m benchmarks.cuda_twins (twin/plain per kernel, Adam step and training step)
+#   lessons.txt    python -m lessons --quick on the GPU backend (figures and index.html in lessons/)
+# Stages run in order of what the GPU run must establish first.  A stage that runs out of time is cut
+# and the next one starts: the script never takes more than the sum of the limits
+# (defaults 230 + 150 + 70 + 100 = 550 s, under one 600 s device call).
 # Nothing is downloaded: what the machine lacks is reported in env.txt, not installed.
 set -u
 OUT=${1:?usage: bash tools/gpu_check.sh OUT_DIR}
 BACKEND=${BACKEND:-cupy}
-SUITE_S=${SUITE_S:-240} LESSONS_S=${LESSONS_S:-120} BENCH_S=${BENCH_S:-180}
+SUITE_S=${SUITE_S:-230} BENCH_S=${BENCH_S:-150} TWINS_S=${TWINS_S:-70} LESSONS_S=${LESSONS_S:-100}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" MINIGRAD_NO_PROGRESS=1
@@ -60,12 +63,22 @@ LESSON_BACKEND=cupy
 
 MINIGRAD_BACKEND=$BACKEND stage suite "$SUITE_S" \
     python -m pytest -q -p no:cacheprovider --junitxml="$OUT/suite.xml" -o junit_family=xunit2
-MINIGRAD_LESSONS_OUT="$OUT/lessons" MINIGRAD_BACKEND=$BACKEND stage lessons "$LESSONS_S" \
-    python -m lessons --quick --backend "$LESSON_BACKEND"
 if [ "$BACKEND" = cupy ]; then
     stage bench "$BENCH_S" python -m benchmarks --backend cupy --only models,syncs --repeats 3 --out "$OUT/bench"
 else
     stage bench "$BENCH_S" python -m benchmarks --only syncs --no-torch --out "$OUT/bench"
 fi
-tail -n 3 "$OUT/suite.txt" "$OUT/lessons.txt" "$OUT/bench.txt"
+twins() {  # the twins' correctness on this device first, then their speed
+    MINIGRAD_BACKEND=$BACKEND MINIGRAD_CUDA_KERNELS=1 python -m pytest -q -x -p no:cacheprovider \
+        tests/test_cuda_twins.py tests/ops/test_pool.py tests/test_optim.py tests/models/test_unet.py || return
+    local quick=
+    [ "$BACKEND" = cupy-strict ] && quick=--quick   # the dry run: emulated kernels, tiny shapes
+    MINIGRAD_BACKEND=$BACKEND python -m benchmarks.cuda_twins $quick --out "$OUT/bench"
+}
+export -f twins
+export BACKEND OUT
+stage twins "$TWINS_S" bash -c twins   # timeout runs programs, not shell functions
+MINIGRAD_LESSONS_OUT="$OUT/lessons" MINIGRAD_BACKEND=$BACKEND stage lessons "$LESSONS_S" \
+    python -m lessons --quick --backend "$LESSON_BACKEND"
+tail -n 3 "$OUT/suite.txt" "$OUT/bench.txt" "$OUT/twins.txt" "$OUT/lessons.txt"
 cat "$OUT/summary.txt"
