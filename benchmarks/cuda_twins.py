@@ -9,7 +9,8 @@ shows the gain; this is that benchmark.  Three levels, each timed with the
 twins off and on in alternation (one run of each per pair, after warm-up; the
 device is synchronised before every clock read):
 
-* the kernel alone: max-pooling forward at the U-Net's first level, plain vs twin;
+* the kernels alone, at the U-Net's first level: max-pooling forward, and col2im (the
+  input gradient of a 3x3 convolution);
 * one Adam step over the U-Net's parameters (a launch per parameter either way);
 * whole training steps of the benchmark model cases (forward, backward, Adam).
 
@@ -30,8 +31,8 @@ if __package__ in (None, ''):
 
 import minigrad as mg  # noqa: E402
 from minigrad import backend  # noqa: E402
-from minigrad.ops import pool  # noqa: E402
-from minigrad.ops.cuda import pool as cuda_pool  # noqa: E402
+from minigrad.ops import im2col, pool  # noqa: E402
+from minigrad.ops.cuda import columns as cuda_columns, pool as cuda_pool  # noqa: E402
 from benchmarks.cases import MODEL_CASES  # noqa: E402
 from benchmarks.common import ratio_spread  # noqa: E402
 from benchmarks.run import Device  # noqa: E402
@@ -79,6 +80,14 @@ def maxpool_case(dev, quick):
             lambda: pool.maxpool_forward(x, *args), lambda: cuda_pool.maxpool_forward(x, *args))
 
 
+def col2im_case(dev, quick):
+    n, c, size = (2, 8, 32) if quick else (4, 32, 128)
+    dcols = dev.xp.asarray(mg.randn(c * 9, n * size * size).array)
+    args = ((n, c, size + 2, size + 2), (3, 3), (size, size), (1, 1), (1, 1))
+    return (f'col2im 3x3 -> {n}x{c}x{size + 2}x{size + 2}',
+            lambda: im2col.col2im(dcols, *args), lambda: cuda_columns.col2im(dcols, *args))
+
+
 def adam_case(dev, quick):
     depth, width = (2, 8) if quick else (4, 32)
     net = mg.models.UNet(3, 2, depth=depth, base_width=width).to('gpu')
@@ -104,7 +113,7 @@ def main(argv=None):
         gpu = 'strict CPU stand-in (emulated kernels: times are not GPU times)'
     print(f'CUDA twins vs plain CuPy kernels on {gpu}; {args.repeats} alternating pairs', flush=True)
     rows = []
-    for make in (maxpool_case, adam_case):
+    for make in (maxpool_case, col2im_case, adam_case):
         label, plain, twin = make(dev, args.quick)
         rows.append(summarise(label, alternate(dev, plain, twin, args.repeats)))
     for name in (m.strip() for m in args.models.split(',') if m.strip()):

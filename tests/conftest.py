@@ -16,14 +16,15 @@ def _seed():
 
 @pytest.fixture(autouse=True)
 def _graded_tests_run_the_plain_kernels(request):
-    """The assignments' tests grade the plain kernels (the solution blocks); the fast twins
-    do not call them, so graded tests must never run on the twins."""
+    """The assignments' tests grade the plain kernels (the solution blocks); the fast and CUDA
+    twins do not call them, so graded tests must never run on the twins."""
     if 'assignments' not in request.node.path.parts:
         yield
         return
-    previous = mg.backend.use_fast_kernels(False)
+    previous = mg.backend.use_fast_kernels(False), mg.backend.use_cuda_kernels(False)
     yield
-    mg.backend.use_fast_kernels(previous)
+    mg.backend.use_fast_kernels(previous[0])
+    mg.backend.use_cuda_kernels(previous[1])
 
 
 @pytest.fixture

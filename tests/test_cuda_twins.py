@@ -11,8 +11,8 @@ import pytest
 
 import minigrad as mg
 from minigrad import backend, nn
-from minigrad.ops import pool
-from minigrad.ops.cuda import adam as cuda_adam, pool as cuda_pool
+from minigrad.ops import im2col, pool
+from minigrad.ops.cuda import adam as cuda_adam, columns as cuda_columns, pool as cuda_pool
 from minigrad.ops.kernels import CUDA_TWINS, kernels_for
 from minigrad.optim import adam_update
 
@@ -86,6 +86,34 @@ def test_maxpool_forward_reads_strided_input_and_empty_batches(xp):
     y, index = cuda_pool.maxpool_forward(xp.zeros((0, 2, 8, 6), dtype='float32'), *args)
     assert y.shape == index.shape == (0, 2, 4, 3)
     assert cuda_pool.maxpool_forward(x, *args, need_argmax=False)[1] is None
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+@pytest.mark.parametrize('kernel,stride,dilation', [((3, 3), (1, 1), (1, 1)), ((4, 4), (2, 2), (1, 1)),
+                                                    ((3, 2), (2, 1), (2, 3)), ((1, 1), (3, 2), (1, 1)),
+                                                    ((2, 3), (3, 3), (1, 2))])
+def test_col2im_matches_the_plain_kernel_bit_for_bit(xp, dtype, kernel, stride, dilation):
+    """Each pixel adds its taps in the plain kernel's order (i, then j): the same sums exactly."""
+    n, c, hp, wp = 2, 3, 11, 10
+    out_hw = tuple((size - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a, size in enumerate((hp, wp)))
+    rng = np.random.default_rng(11)
+    dcols = xp.asarray(rng.standard_normal((c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])).astype(dtype))
+    args = ((n, c, hp, wp), kernel, out_hw, stride, dilation)
+    twin = cuda_columns.col2im(dcols, *args)
+    assert twin.shape == (n, c, hp, wp) and twin.dtype == dtype
+    np.testing.assert_array_equal(xp.asnumpy(twin), xp.asnumpy(im2col.col2im(dcols, *args)))
+    grouped = dcols.reshape(1, dcols.shape[0], -1)            # as input_grad_gemm returns it (groups, ., .)
+    np.testing.assert_array_equal(xp.asnumpy(cuda_columns.col2im(grouped, *args)), xp.asnumpy(twin))
+
+
+def test_conv_gradients_with_the_col2im_twin(xp, cuda_kernels):
+    """conv2d's input gradient and conv_transpose2d's forward both run col2im."""
+    rng = np.random.default_rng(5)
+    x = mg.tensor(rng.standard_normal((2, 4, 9, 9)), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((6, 2, 3, 3)), requires_grad=True)
+    assert mg.gradcheck(lambda x, w: mg.functional.conv2d(x, w, stride=2, padding=1, groups=2), (x, w))
+    wt = mg.tensor(rng.standard_normal((4, 3, 4, 4)), requires_grad=True)
+    assert mg.gradcheck(lambda x, w: mg.functional.conv_transpose2d(x, w, stride=2, padding=1), (x, wt))
 
 
 @pytest.mark.parametrize('dtype,rtol', [('float32', 2e-6), ('float64', 1e-14)])

@@ -70,7 +70,8 @@ else
 fi
 twins() {  # the twins' correctness on this device first, then their speed
     MINIGRAD_BACKEND=$BACKEND MINIGRAD_CUDA_KERNELS=1 python -m pytest -q -x -p no:cacheprovider \
-        tests/test_cuda_twins.py tests/ops/test_pool.py tests/test_optim.py tests/models/test_unet.py || return
+        tests/test_cuda_twins.py tests/ops/test_pool.py tests/ops/test_conv.py tests/test_optim.py \
+        tests/models/test_unet.py || return
     local quick=
     [ "$BACKEND" = cupy-strict ] && quick=--quick   # the dry run: emulated kernels, tiny shapes
     MINIGRAD_BACKEND=$BACKEND python -m benchmarks.cuda_twins $quick --out "$OUT/bench"

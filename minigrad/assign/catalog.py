@@ -31,8 +31,8 @@ class Assignment:
     name: str         # short name: handout assignments/a<N>_<name>.md, tests test_a<N>_<name>.py
     title: str
     tasks: tuple
-    #: files that solve the tasks outside solution blocks (the CPU-tuned twins of the kernels
-    #: the students write): left out of a student copy; the plain kernels run instead
+    #: files that solve the tasks outside solution blocks (the CPU-tuned and CUDA twins of the
+    #: kernels the students write): left out of a student copy; the plain kernels run instead
     solved_elsewhere: tuple = ()
 
     @property
@@ -63,7 +63,8 @@ ASSIGNMENTS = (
                           'xpad[n, c, s*h + d*i, s*w + d*j]'),
         Task('a3_col2im', 'col2im: add every column back onto the padded-input pixels it came from'),
         Task('a3_conv_gemm', 'the matrix products of the fast convolution (forward, dL/dcols, dL/dw)'),
-    ), solved_elsewhere=('minigrad/ops/fast/conv.py', 'minigrad/ops/fast/columns.py')),
+    ), solved_elsewhere=('minigrad/ops/fast/conv.py', 'minigrad/ops/fast/columns.py',
+                        'minigrad/ops/cuda/columns.py')),
     Assignment(4, 'transpose_unpool', 'Going up: transposed convolution and max-unpooling', (
         Task('a4_conv_transpose', 'conv_transpose2d_forward: scatter every input pixel through the kernel'),
         Task('a4_conv_transpose_backward', 'conv_transpose2d_backward: dL/dx, dL/dweight and dL/dbias '

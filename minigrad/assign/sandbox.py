@@ -147,10 +147,11 @@ class Sandbox:
         self.stage = stage
 
     def env(self, home):
+        # MINIGRAD_FAST / MINIGRAD_CUDA_KERNELS = 0: the plain kernels, the students' own code, on both sides
         return {'PATH': '/usr/local/bin:/usr/bin:/bin', 'LANG': 'C.UTF-8', 'HOME': home, 'TMPDIR': home,
                 'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
                 'MINIGRAD_NO_PROGRESS': '1', 'PYTHONDONTWRITEBYTECODE': '1',
-                'MINIGRAD_FAST': '0'}   # the plain kernels: the students' own code, on both sides
+                'MINIGRAD_FAST': '0', 'MINIGRAD_CUDA_KERNELS': '0'}
 
     def give(self, path):
         """Let the submission's user write to ``path`` (a folder the grader made for it)."""
@@ -238,8 +239,9 @@ class Unconfined(Sandbox):
     def env(self, home):
         env = dict(os.environ)
         env.pop('PYTHONPATH', None)
+        # the same (plain) kernels as the submission's side, whatever the caller's
         env.update(OPENBLAS_NUM_THREADS='1', MINIGRAD_NO_PROGRESS='1', PYTHONDONTWRITEBYTECODE='1',
-                   MINIGRAD_FAST='0')   # the same kernels as the submission's side, whatever the caller's
+                   MINIGRAD_FAST='0', MINIGRAD_CUDA_KERNELS='0')
         return env
 
     def _enter(self):

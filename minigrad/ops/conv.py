@@ -35,7 +35,8 @@ as before and on Tensors (``create_graph=True``) it records convolutions: the se
 from ..backend import get_array_module
 from ..function import Function
 from .geometry import conv_out_size, span, trailing_pad
-from .im2col import col2im, im2col, pad2d
+from . import im2col as columns
+from .im2col import im2col, pad2d
 from .kernels import kernels_for
 
 
@@ -203,6 +204,7 @@ def conv_input_grad(g, w, in_hw, stride, padding, dilation, groups):
     right = max(trailing_pad(wo, wd, kw, stride[1], left, dilation[1]), 0)
     g_mat = g.transpose(1, 0, 2, 3).reshape(o, -1)                      # (O, N·Ho·Wo)
     dcols = input_grad_gemm(g_mat, w, groups)
+    col2im = kernels_for(xp, columns.__name__).col2im   # the plain one, or its CUDA twin on a GPU
     dxpad = col2im(dcols, (n, groups * cg, top + h + bottom, left + wd + right), (kh, kw), (ho, wo),
                    stride, dilation)
     return xp.ascontiguousarray(dxpad[:, :, top:top + h, left:left + wd])

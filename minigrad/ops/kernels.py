@@ -21,6 +21,7 @@ FAST_TWINS = {
 }
 #: plain module -> its CUDA twin
 CUDA_TWINS = {
+    'minigrad.ops.im2col': 'minigrad.ops.cuda.columns',
     'minigrad.ops.pool': 'minigrad.ops.cuda.pool',
     'minigrad.optim': 'minigrad.ops.cuda.adam',
 }
