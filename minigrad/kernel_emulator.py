@@ -19,6 +19,8 @@ scalar argument a NumPy scalar of exactly the parameter's type (a launch copies
 raw bytes: a Python ``int`` for an ``int`` parameter reads garbage on a GPU).
 
 Needs a C++ compiler (``c++``, or ``$CXX``); :func:`available` says whether there is one.
+The stand-in tells the emulator what its device arrays are (:func:`attach`): this module
+imports nothing of minigrad.
 """
 import ctypes
 import hashlib
@@ -53,6 +55,24 @@ PRELUDE = r'''
 struct emulated_dim3 { unsigned int x, y, z; };
 static emulated_dim3 blockIdx, threadIdx, blockDim, gridDim;
 '''
+
+
+class _Device:
+    """The stand-in's device arrays as the emulator sees them (set by :func:`attach`)."""
+    array_type = None               # strict_cupy.ndarray
+
+    @staticmethod
+    def unwrap(array):              # the NumPy array inside
+        raise RuntimeError("kernel_emulator: no device attached (import minigrad.strict_cupy)")
+
+    @staticmethod
+    def wrap(array):                # a NumPy array as a device array
+        raise RuntimeError("kernel_emulator: no device attached (import minigrad.strict_cupy)")
+
+
+def attach(array_type, unwrap, wrap):
+    """Called once by :mod:`minigrad.strict_cupy`: its device array type and the two conversions."""
+    _Device.array_type, _Device.unwrap, _Device.wrap = array_type, staticmethod(unwrap), staticmethod(wrap)
 
 
 def compiler():
@@ -174,11 +194,10 @@ def _dim3(dims, where, what):
 
 def _cell(arg, dtype, is_pointer, where):
     """A ctypes cell holding a launch argument, checked against its parameter's type."""
-    from . import strict_cupy
     if is_pointer:
-        if not isinstance(arg, strict_cupy.ndarray):
+        if _Device.array_type is None or not isinstance(arg, _Device.array_type):
             raise TypeError(f"{where}: a pointer parameter needs a device array, got {type(arg).__name__}")
-        array = arg._a
+        array = _Device.unwrap(arg)
         if array.dtype != dtype:
             raise TypeError(f"{where}: expects {C_TYPES[dtype]}* ({dtype}), got a {array.dtype} array")
         if not array.flags.c_contiguous:
@@ -227,7 +246,6 @@ class ElementwiseKernel:
         self._launchers = {}
 
     def __call__(self, *args, size=None, block_size=None, stream=None):
-        from . import strict_cupy
         where = f'ElementwiseKernel {self.name}'
         params = self.inputs + self.outputs
         if len(args) not in (len(self.inputs), len(params)):
@@ -237,7 +255,8 @@ class ElementwiseKernel:
             if isinstance(arg, numpy.ndarray):
                 raise TypeError(f"{where}: a NumPy array {arg.shape} was given to a CuPy kernel "
                                 "(strict stand-in, as on CuPy): move it with cupy.asarray first")
-        values = [a._a if isinstance(a, strict_cupy.ndarray) else a for a in args]
+        values = [_Device.unwrap(a) if _Device.array_type and isinstance(a, _Device.array_type) else a
+                  for a in args]
         types = self._bind_types(values, where)
         arrays = [v for v in values if isinstance(v, numpy.ndarray)]
         shape = numpy.broadcast_shapes(*[a.shape for a in arrays]) if arrays else ()
@@ -275,7 +294,7 @@ class ElementwiseKernel:
             value[...] = work
         if self.no_return:
             return None
-        result = [strict_cupy._wrap(o) for o in outputs]
+        result = [_Device.wrap(o) for o in outputs]
         return tuple(result) if self.return_tuple or len(result) > 1 else result[0]
 
     def _bind_types(self, values, where):

@@ -35,6 +35,7 @@ import weakref
 
 import numpy
 
+from . import kernel_emulator
 from .strict_cupy_names import CUPY_VERSION, NAMES
 
 __version__ = CUPY_VERSION
@@ -334,7 +335,6 @@ def get_array_module(*args):
 
 def _kernels(name):
     """cupy.RawKernel / ElementwiseKernel: emulated on the CPU when a C++ compiler is here."""
-    from . import kernel_emulator
     if kernel_emulator.available() and hasattr(kernel_emulator, name):
         return getattr(kernel_emulator, name)
     return _no_kernels(name)
@@ -372,6 +372,7 @@ class _Device:
         return False
 
 
+kernel_emulator.attach(ndarray, lambda a: a._a, _wrap)
 _cuda = type(sys)('cupy.cuda')
 _cuda.runtime, _cuda.Device = _Runtime, _Device
 _stride_tricks = _Namespace('cupy.lib.stride_tricks', numpy.lib.stride_tricks)

@@ -15,7 +15,7 @@ ROOT = Path(minigrad.__file__).parent
 
 #: Layers of the core, lowest first: a module may import only from its own layer or below.
 LAYERS = [
-    ('minigrad.strict_cupy', 'minigrad.strict_cupy_names'),
+    ('minigrad.strict_cupy', 'minigrad.strict_cupy_names', 'minigrad.kernel_emulator'),
     ('minigrad.backend', 'minigrad.random'),
     ('minigrad.function', 'minigrad.instrument'),
     ('minigrad.ops',),

@@ -61,8 +61,11 @@ cat "$OUT/env.txt"
 LESSON_BACKEND=cupy
 [ "$BACKEND" = cupy-strict ] && LESSON_BACKEND=numpy   # the dry run: lessons on the CPU backend
 
+# The GPU machine has 16 cores and pytest-xdist: 8 workers share the GPU (memory is no issue on an H200).
+WORKERS=()
+[ "$BACKEND" = cupy ] && python -c 'import xdist' 2>/dev/null && WORKERS=(-n "${SUITE_WORKERS:-8}")
 MINIGRAD_BACKEND=$BACKEND stage suite "$SUITE_S" \
-    python -m pytest -q -p no:cacheprovider --junitxml="$OUT/suite.xml" -o junit_family=xunit2
+    python -m pytest -q -p no:cacheprovider "${WORKERS[@]}" --junitxml="$OUT/suite.xml" -o junit_family=xunit2
 if [ "$BACKEND" = cupy ]; then
     stage bench "$BENCH_S" python -m benchmarks --backend cupy --only models,syncs --repeats 3 --out "$OUT/bench"
 else
