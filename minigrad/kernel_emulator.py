@@ -122,7 +122,7 @@ def _typedefs(code):
 
 
 def _parameters(code, name):
-    """[(element type as a NumPy dtype, is_pointer, is_const, parameter name)] of kernel ``name``."""
+    """[(element type as a NumPy dtype, is_pointer, parameter name)] of kernel ``name``."""
     for found, params in _SIGNATURE.findall(code):
         if found == name:
             break
@@ -135,7 +135,7 @@ def _parameters(code, name):
         ctype = m and aliases.get(m.group(2).strip(), m.group(2).strip())
         if not m or ctype not in NUMPY_TYPES:
             raise ValueError(f"RawKernel {name}: cannot emulate parameter {param!r}")
-        parsed.append((NUMPY_TYPES[ctype], bool(m.group(3)), bool(m.group(1)), m.group(4)))
+        parsed.append((NUMPY_TYPES[ctype], bool(m.group(3)), m.group(4)))
     return parsed
 
 
@@ -161,7 +161,7 @@ class RawKernel:
         # The launcher reads argument k through args[k], a pointer AT its value (as cuLaunchKernel does):
         # for an array parameter the value is the data pointer, for a scalar the scalar itself.
         cells = [_cell(arg, dtype, is_pointer, f'{where}, parameter {pname}')
-                 for arg, (dtype, is_pointer, _, pname) in zip(args, self.params)]
+                 for arg, (dtype, is_pointer, pname) in zip(args, self.params)]
         argv = (ctypes.c_void_p * len(cells))(*[ctypes.addressof(c) for c in cells])
         grid, block = _dim3(grid, where, 'grid'), _dim3(block, where, 'block')
         self._launcher()((ctypes.c_uint * 3)(*grid), (ctypes.c_uint * 3)(*block), argv)
@@ -171,7 +171,7 @@ def _launcher(code, name, params):
     """The compiled ``emulated_launch(grid, block, args)`` for kernel ``name`` of ``code``: it runs
     every block and thread of the grid in turn, each calling the kernel with the arguments
     ``args[k]`` points at (as cuLaunchKernel takes them)."""
-    casts = ', '.join(f'*({C_TYPES[t]}{"*" if p else ""}*)args[{k}]' for k, (t, p, _, _) in enumerate(params))
+    casts = ', '.join(f'*({C_TYPES[t]}{"*" if p else ""}*)args[{k}]' for k, (t, p, _) in enumerate(params))
     source = PRELUDE + code + f'''
 extern "C" void emulated_launch(const unsigned* g, const unsigned* b, void** args) {{
     gridDim = {{g[0], g[1], g[2]}}; blockDim = {{b[0], b[1], b[2]}};
