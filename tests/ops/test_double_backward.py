@@ -406,3 +406,20 @@ def test_saved_indices_and_masks_stay_constants_under_create_graph():
     assert g.requires_grad and not idx.requires_grad
     h, = mg.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(h.numpy(), 2 * (g.numpy() != 0))   # d/dx Σ 2x·[x is a window's max]
+
+
+def test_every_op_has_a_differentiable_backward():
+    """Every Function in minigrad.ops (plain and fast kernels alike) can be differentiated again:
+    a new op without it fails here, not silently in somebody's gradient penalty."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import minigrad.ops
+    missing = []
+    for info in pkgutil.walk_packages(minigrad.ops.__path__, 'minigrad.ops.'):
+        module = importlib.import_module(info.name)
+        missing += [f'{module.__name__}.{name}' for name, cls in vars(module).items()
+                    if inspect.isclass(cls) and issubclass(cls, Function) and cls.__module__ == module.__name__
+                    and not cls.differentiable_backward]
+    assert not missing
