@@ -39,15 +39,25 @@ class CrossEntropy(Function):
       ∂ℓ_i/∂q_{i,c} = −(1 − ε) w_c log p_{i,c}.
 
     ``pixel_weight`` v_i (a minigrad extension) multiplies ℓ_i; the 'mean' denominator is unchanged.
-    The losses never materialise log p: Σ_c t_c log p_c = Σ_c t_c s_c − (Σ_c t_c) log Σ_c e^{s_c},
-    with s = x − max x.  Forward keeps p (one input-sized array) for backward, and x itself (a
-    reference, no copy) for a second derivative.
+    The losses never materialise log p: Σ_c t_c log p_c = Σ_c t_c s_c − (Σ_c t_c) log S, with
+    s = x − μ, μ = max_c x_c and S = Σ_c e^{s_c}, so log-sum-exp(x) = μ + log S.
+
+    What is saved: x itself (a reference, no copy; under ``create_graph`` the engine hands back its
+    Tensor) and, per position, μ and S (two arrays shaped like x without its class axis).  Backward
+    recomputes
+
+        p = e^{x − μ} / S        (and log p = (x − μ) − log S for a soft target's gradient)
+
+    with the very operations the forward used to normalise p, so the gradient is bitwise what it was
+    when p was kept; the graph holds one input-sized array (x), as torch's does (log-softmax's output).
+    The forward writes e^s over s once everything that reads s is done: it allocates one
+    input-sized temporary and keeps none.
 
     Under ``create_graph`` the backward is the same formula made of ops on the saved x (and soft
     target q): p = Softmax(x), log p = LogSoftmax(x), the true class's share a ScatterAdd, so
     ∂²ℓ/∂x² = diag(p) − p pᵀ (times the target mass and coef) and the mixed terms in q and in the
     incoming gradient follow; weights, smoothing, the ignore mask and the 'mean' denominator are
-    constants.  The saved p, Σt and log p are not used there (values derived from x).
+    constants.  The saved μ, S and Σt are not used there (values derived from x).
     """
 
     differentiable_backward = True
@@ -61,19 +71,19 @@ class CrossEntropy(Function):
         n, c, m = x.shape
         soft = target.dtype.kind == 'f'
         w = None if weight is None else weight.astype(dt, copy=False)
-        shifted = x - x.max(axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        lse = e.sum(axis=1, keepdims=True)            # Σ e^s, in [1, C]
-        log_lse = xp.log(lse)[:, 0, :]                 # (N, M)
+        xmax = x.max(axis=1, keepdims=True)                           # μ, (N, 1, M)
+        shifted = x - xmax                                            # s = x − μ ≤ 0
         pixels = _pixels_shape(input.shape)
         pw = _pixel_weight(xp, pixel_weight, pixels, n, m, dt, op)
+        # Everything that reads s comes first: e^s then overwrites s, so the forward allocates
+        # one input-sized array, which dies with it.
         if soft:
             q = target.astype(dt, copy=False).reshape(n, c, m)
             t = q * (1 - eps) + eps / c if eps else q
             if w is not None:
                 t = t * w.reshape(1, c, 1)
             mass = t.sum(axis=1)                                      # Σ_c t_c, (N, M)
-            loss = mass * log_lse - (t * shifted).sum(axis=1)
+            ts = (t * shifted).sum(axis=1)                            # Σ_c t_c s_c
             denom = n * m
             ctx.save_for_backward(input, target)
         else:
@@ -83,23 +93,26 @@ class CrossEntropy(Function):
             shifted_y = shifted[idx_n, y, idx_m]                      # (N, M)
             valid = valid.astype(dt)                                  # 1.0, or 0.0 where ignored
             w_y = valid if w is None else w[y] * valid                # w_{y_i}, 0 where ignored
-            loss = (1 - eps) * w_y * (log_lse - shifted_y)
-            if eps:                                                   # ε/C Σ_c w_c (−log p_c)
+            if eps:
                 w_sum = c if w is None else w.sum()
-                ws = shifted.sum(axis=1) if w is None else xp.matmul(w, shifted)
-                loss = loss + (eps / c) * valid * (w_sum * log_lse - ws)
+                ws = shifted.sum(axis=1) if w is None else xp.matmul(w, shifted)   # Σ_c w_c s_c
             denom = w_y.sum()
             ctx.save_for_backward(input, y, valid, w_y)
+        sumexp = xp.exp(shifted, out=shifted).sum(axis=1, keepdims=True)   # S = Σ e^s, in [1, C]
+        log_lse = xp.log(sumexp)[:, 0, :]                             # log S, (N, M)
+        if soft:
+            loss = mass * log_lse - ts
+        else:
+            loss = (1 - eps) * w_y * (log_lse - shifted_y)
+            if eps:                                                   # ε/C Σ_c w_c (−log p_c)
+                loss = loss + (eps / c) * valid * (w_sum * log_lse - ws)
         if pw is not None:
             loss = loss * pw
         if ctx.requires_grad:
             ctx.soft, ctx.w, ctx.pw, ctx.eps, ctx.denom = soft, w, pw, eps, denom
             ctx.reduction, ctx.shape, ctx.target_dtype = reduction, input.shape, target.dtype
             ctx.mass = mass if soft else None
-            if ctx.needs_input_grad[0]:
-                e /= lse                                              # e^s / Σ e^s = softmax, in place
-            ctx.p = e if ctx.needs_input_grad[0] else None
-            ctx.logp = shifted - log_lse[:, None, :] if soft and ctx.needs_input_grad[1] else None
+            ctx.xmax, ctx.sumexp = xmax, sumexp                       # log-sum-exp = μ + log S, (N, 1, M)
         if reduction == 'none':
             return loss.reshape(pixels)
         total = xp.asarray(loss.sum(), dtype=dt)
@@ -109,9 +122,10 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         if ctx.create_graph:  # on Tensors: the in-place array code below cannot record a graph
             return _cross_entropy_backward_ops(ctx, grad)
-        p, w, pw, eps = ctx.p, ctx.w, ctx.pw, ctx.eps
+        w, pw, eps = ctx.w, ctx.pw, ctx.eps
         xp = get_array_module(grad)
-        n, c, m = (p if p is not None else ctx.logp).shape
+        x = _as_ncm(ctx.saved[0])
+        n, c, m = x.shape
         if ctx.reduction == 'none':
             coef = grad.reshape(n, m)
         else:
@@ -129,18 +143,21 @@ class CrossEntropy(Function):
             t = q * (1 - eps) + eps / c if eps else q
             if w is not None:
                 t = t * w.reshape(1, c, 1)
-            if p is not None:                                         # (p·Σt − t)·coef, in place
-                gx = p * ctx.mass[:, None, :]
+            if ctx.needs_input_grad[0]:                               # (p·Σt − t)·coef, in place
+                gx = _softmax(xp, x, ctx.xmax, ctx.sumexp)
+                gx *= ctx.mass[:, None, :]
                 gx -= t
                 gx *= coef[:, None, :]
-            if ctx.logp is not None:
-                wl = ctx.logp if w is None else ctx.logp * w.reshape(1, c, 1)
+            if ctx.needs_input_grad[1]:                               # log p = s − log S
+                logp = (x - ctx.xmax) - xp.log(ctx.sumexp)
+                wl = logp if w is None else logp * w.reshape(1, c, 1)
                 gq = _cast_back(-(1 - eps) * wl * coef[:, None, :], ctx.target_dtype).reshape(ctx.shape)
-        elif p is not None:
+        elif ctx.needs_input_grad[0]:
             _, y, valid, w_y = ctx.saved
             hit = (1 - eps) * w_y                                     # weight on the true class
             mass = hit + (eps * valid if w is None else (eps / c) * w.sum() * valid)
-            gx = p * (coef * mass)[:, None, :]
+            gx = _softmax(xp, x, ctx.xmax, ctx.sumexp)
+            gx *= (coef * mass)[:, None, :]
             if eps:
                 spread = (eps / c) * (coef * valid)[:, None, :]
                 gx -= spread if w is None else spread * w.reshape(1, c, 1)
@@ -195,6 +212,16 @@ class NLLLoss(Function):
         # ignored targets get exactly 0, even when all are ignored (then 1/denom is inf), as torch
         gx[xp.arange(n).reshape(n, 1), y, xp.arange(m).reshape(1, m)] = xp.where(valid > 0, -coef, 0) * w_y
         return gx.reshape(ctx.shape), None, None
+
+
+def _softmax(xp, x, xmax, sumexp):
+    """p = e^{x − μ} / S from the saved logits x (N, C, M) and the forward's per-position max μ and
+    S = Σ_c e^{x_c − μ} (N, 1, M): one new array, made in place (the forward's operations, so its
+    rounding)."""
+    p = x - xmax
+    xp.exp(p, out=p)
+    p /= sumexp
+    return p
 
 
 # ------------------------------------------------------- backward on Tensors (create_graph)
