@@ -35,7 +35,7 @@ import numpy
 from ..backend import get_array_module
 from ..function import Function
 from .activation import ReLU, Sigmoid
-from .elementwise import Abs, Exp, Log, Maximum
+from .elementwise import Abs, Exp, Log, Maximum, Where
 
 
 # ------------------------------------------------------------- regression
@@ -83,7 +83,11 @@ class L1Loss(Function):
 class SmoothL1Loss(Function):
     """Huber-like: with d = x − y,
     ℓ = ½ d²/β if |d| < β, else |d| − ½β;   ∂ℓ/∂x = d/β if |d| < β, else sign(d)  (= −∂ℓ/∂y).
-    β = 0 is plain L1 (as torch)."""
+    β = 0 is plain L1 (as torch).
+
+    Second derivative: ∂²ℓ/∂x² = [|d| < β]/β (torch's): the zone mask and the slope sign(d)
+    outside it are constants, d is recomputed from the saved x and y (not saved itself)."""
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx, input, target, reduction='mean', beta=1.0):
@@ -98,15 +102,20 @@ class SmoothL1Loss(Function):
             quad = ad < beta
             b = diff.dtype.type(beta)
             loss = xp.where(quad, diff * diff * (0.5 / b), ad - 0.5 * b)
-        ctx.save_for_backward(diff, quad)
+        ctx.save_for_backward(input, target, quad)  # the inputs, not diff: a second derivative needs their graph
         ctx.beta = beta
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        diff, quad = ctx.saved
-        xp = get_array_module(diff)
-        local = xp.where(quad, diff / diff.dtype.type(ctx.beta or 1), xp.sign(diff))
+        input, target, quad = ctx.saved
+        diff = input - _cast_back(target, input.dtype)
+        if ctx.create_graph:  # on Tensors: sign(d) from comparisons (a constant slope, as torch's)
+            sign = (diff > 0).astype(diff.dtype) - (diff < 0).astype(diff.dtype)
+            local = Where.apply(quad, diff / (ctx.beta or 1), sign)
+        else:
+            xp = get_array_module(diff)
+            local = xp.where(quad, diff / diff.dtype.type(ctx.beta or 1), xp.sign(diff))
         g = local * _grad_scale(grad, ctx.reduction, ctx.count)
         return g, (_cast_back(-g, ctx.target_dtype) if ctx.needs_input_grad[1] else None)
 

@@ -238,7 +238,8 @@ class Pad(Function):
     value outside, ``reflect`` mirrors without repeating the edge
     (… 2 1 | 0 1 2 … ), ``replicate`` repeats the edge.  The backward
     scatters g back through the same index map, adding where several outputs
-    read one input (the edges, under replicate).
+    read one input (the edges, under replicate): that is :class:`PadGrad`, whose own
+    gradient is this pad again (padding is linear: z = P a, dL/da = Pᵀ g, and Pᵀ's adjoint is P).
     """
     differentiable_backward = True
 
@@ -253,7 +254,7 @@ class Pad(Function):
         widths = [(0, 0)] * a.ndim
         for i in range(len(pad) // 2):
             widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-        ctx.widths, ctx.mode, ctx.shape = widths, mode, a.shape
+        ctx.widths, ctx.mode, ctx.shape, ctx.pad = widths, mode, a.shape, tuple(pad)
         if mode == 'constant':
             return xp.pad(a, widths, mode='constant', constant_values=value)
         if mode not in ('reflect', 'replicate'):
@@ -270,19 +271,37 @@ class Pad(Function):
     def backward(ctx, grad):
         if ctx.mode == 'constant':
             return grad[tuple(slice(lo, lo + n) for (lo, _), n in zip(ctx.widths, ctx.shape))]
-        if ctx.create_graph:
-            raise RuntimeError(f"pad: the gradient of {ctx.mode!r} padding cannot be differentiated again yet")
-        xp = get_array_module(grad)
-        for axis, (lo, hi) in enumerate(ctx.widths):
+        return PadGrad.apply(grad, pad=ctx.pad, mode=ctx.mode, shape=ctx.shape)
+
+
+class PadGrad(Function):
+    """Reflect/replicate :class:`Pad`'s gradient: g (the padded shape) summed back onto the
+    input positions each padded position copied, one axis at a time, to an array of ``shape``.
+
+    Linear in g (dL/dg = Pad(G) for an incoming G of the unpadded shape: same ``pad`` and
+    ``mode``), so derivatives of any order of a reflect/replicate pad are pads and PadGrads.
+    """
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, pad, mode, shape):
+        xp = get_array_module(g)
+        ctx.pad, ctx.mode = pad, mode
+        for i in reversed(range(len(pad) // 2)):  # axes in increasing order (pad starts at the last)
+            axis, lo, hi = len(shape) - 1 - i, pad[2 * i], pad[2 * i + 1]
             if lo == 0 and hi == 0:
                 continue
-            n = ctx.shape[axis]
-            index = _source_index(xp, n, lo, hi, ctx.mode)
-            moved = xp.moveaxis(grad, axis, 0)
-            out = xp.zeros((n,) + moved.shape[1:], dtype=grad.dtype)
-            xp.add.at(out, index, moved)
-            grad = xp.moveaxis(out, 0, axis)
-        return grad
+            n = shape[axis]
+            index = _source_index(xp, n, lo, hi, mode)
+            moved = xp.moveaxis(g, axis, 0)
+            out = xp.zeros((n,) + moved.shape[1:], dtype=g.dtype)
+            xp.add.at(out, index, moved)  # several padded positions read one input position
+            g = xp.moveaxis(out, 0, axis)
+        return g
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Pad.apply(grad, pad=ctx.pad, mode=ctx.mode)
 
 
 def _source_index(xp, n, lo, hi, mode):

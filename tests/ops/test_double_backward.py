@@ -16,6 +16,7 @@ import pytest
 import minigrad as mg
 import minigrad.functional as mF
 from minigrad import gradgradcheck
+from minigrad.function import Function
 from minigrad.ops.dropout import Dropout
 from minigrad.testing import t64
 
@@ -209,13 +210,191 @@ def test_var(dim, unbiased):
     _check(lambda F, x: x.var(dim, unbiased=unbiased) if dim is not None else x.var(unbiased=unbiased), [(3, 4)])
 
 
+# ----------------------------------------------------------------------------- cross entropy, NLL, smooth L1
+
+def _class_indices(input_shape, ignore_index, seed=4):
+    """Integer targets for logits of ``input_shape``, one pixel set to ``ignore_index`` (and, when
+    that is a class, another one to it too) unless the input is unbatched (one pixel only)."""
+    c = input_shape[0] if len(input_shape) == 1 else input_shape[1]
+    pixels = () if len(input_shape) == 1 else (input_shape[0],) + tuple(input_shape[2:])
+    y = np.random.default_rng(seed).integers(0, c, pixels)
+    if y.ndim:
+        y.reshape(-1)[0] = ignore_index
+        if 0 <= ignore_index < c:
+            y.reshape(-1)[-1] = (ignore_index + 1) % c   # a kept pixel too
+            y.reshape(-1)[1] = ignore_index
+    return y
+
+
+def _lib(F):
+    return mg if F is mF else __import__('torch')
+
+
+CE = [  # target kind, input shape, reduction, class weights, label_smoothing, ignore_index
+    ('index', (3, 4), 'mean', False, 0.0, -100),
+    ('index', (3, 4), 'sum', True, 0.0, -100),
+    ('index', (3, 4), 'none', False, 0.2, -100),
+    ('index', (2, 4, 3, 2), 'mean', True, 0.2, -100),
+    ('index', (2, 4, 3, 2), 'mean', False, 0.0, 2),
+    ('index', (2, 4, 3, 2), 'none', True, 0.0, -100),
+    ('index', (2, 4, 3, 2), 'sum', True, 0.3, 1),
+    ('index', (4,), 'mean', True, 0.1, -100),
+    ('index', (4,), 'none', False, 0.0, -100),
+    ('prob', (3, 4), 'mean', False, 0.0, -100),
+    ('prob', (3, 4), 'sum', True, 0.2, -100),
+    ('prob', (2, 4, 3, 2), 'mean', True, 0.2, -100),
+    ('prob', (2, 4, 3, 2), 'none', False, 0.1, -100),
+    ('prob', (2, 4, 3, 2), 'sum', False, 0.0, -100),
+    ('prob', (4,), 'none', True, 0.0, -100),
+    ('prob', (4,), 'mean', False, 0.3, -100),
+]
+
+
+@pytest.mark.parametrize('kind,shape,reduction,weighted,eps,ignore_index', CE)
+def test_cross_entropy(kind, shape, reduction, weighted, eps, ignore_index):
+    """Every target kind, reduction and option; soft targets are differentiated too."""
+    c = shape[0] if len(shape) == 1 else shape[1]
+    y = _class_indices(shape, ignore_index)
+    opts = dict(reduction=reduction, label_smoothing=eps)
+
+    def fn(F, x, *rest):
+        if kind == 'index':
+            w = rest[0] if weighted else None
+            return F.cross_entropy(x, _lib(F).tensor(y), w, ignore_index=ignore_index, **opts)
+        return F.cross_entropy(x, rest[0], rest[1] if weighted else None, **opts)
+    shapes = [shape] + [shape] * (kind == 'prob') + [(c,)] * weighted
+    _check(fn, shapes, positive=range(1, len(shapes)), constants=[len(shapes) - 1] if weighted else [])
+
+
+@pytest.mark.parametrize('kind', ['index', 'prob'])
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
+def test_cross_entropy_pixel_weight(kind, reduction):
+    """minigrad's per-pixel weight v (with class weights and smoothing): torch spells it out as
+    v · (per-pixel loss), then the same reduction (class targets: 'mean' divides by Σ w_{y_i})."""
+    shape, eps = (2, 3, 2, 2), 0.1
+    y = _class_indices(shape, -100)
+
+    def fn(F, x, *rest):
+        *q, w, v = rest
+        target = q[0] if q else _lib(F).tensor(y)
+        if F is mF:
+            return F.cross_entropy(x, target, w, reduction=reduction, label_smoothing=eps, pixel_weight=v)
+        per = F.cross_entropy(x, target, w, reduction='none', label_smoothing=eps) * v
+        if reduction == 'mean':
+            denom = per.numel() if q else (w[target.clamp(min=0)] * (target >= 0)).sum()
+            return per.sum() / denom
+        return per.sum() if reduction == 'sum' else per
+    shapes = [shape] + [shape] * (kind == 'prob') + [(3,), (2, 2, 2)]
+    n = len(shapes)
+    _check(fn, shapes, positive=range(1, n), constants=[n - 2, n - 1])
+
+
+def test_cross_entropy_soft_target_without_gradient_and_a_conv_before_it():
+    """A segmentation head: logits from a convolution, probability targets that are data."""
+    q = _inputs([(2, 3, 3, 3)], seed=6, positive=[0])[0]
+    q /= q.sum(axis=1, keepdims=True)
+
+    def fn(F, x, w):
+        return F.cross_entropy(F.conv2d(x, w, padding=1), _lib(F).tensor(q), label_smoothing=0.1)
+    _check(fn, [(2, 2, 3, 3), (3, 2, 3, 3)])
+
+
+@pytest.mark.parametrize('loss', ['cross_entropy', 'nll_loss'])
+def test_every_target_ignored(loss):
+    """'mean' over no kept pixel is NaN (0/0) and its gradient exactly 0 (as torch), so every
+    derivative of that gradient is 0 too: in x (as torch) and in the cotangent v (torch: NaN)."""
+    x = t64(np.random.default_rng(0).standard_normal((3, 4)))
+    v = t64(np.array(1.5))
+    out = getattr(mF, loss)(x * x, mg.tensor(np.full(3, -100)), reduction='mean')
+    assert np.isnan(out.item())
+    g, = mg.autograd.grad(out, x, v, create_graph=True)
+    hx, hv = mg.autograd.grad((g * g).sum() + (g * x).sum(), [x, v])
+    for a in (g, hx, hv):
+        np.testing.assert_array_equal(a.numpy(), 0.0)
+
+
+NLL = [  # input shape, reduction, class weights, ignore_index
+    ((3, 4), 'mean', False, -100), ((3, 4), 'sum', True, 1), ((2, 4, 3, 2), 'mean', True, -100),
+    ((2, 4, 3, 2), 'none', False, 2), ((4,), 'none', True, -100), ((4,), 'mean', False, -100)]
+
+
+@pytest.mark.parametrize('shape,reduction,weighted,ignore_index', NLL)
+@pytest.mark.parametrize('before', ['log_softmax', 'square'])
+def test_nll_loss(shape, reduction, weighted, ignore_index, before):
+    """NLL's own second derivative in x is 0; through log_softmax (or a square) it is not, and the
+    mixed term with the cotangent is checked in either case."""
+    y = _class_indices(shape, ignore_index)
+    dim = 0 if len(shape) == 1 else 1
+
+    def fn(F, x, *w):
+        z = F.log_softmax(x, dim=dim) if before == 'log_softmax' else x * x
+        return F.nll_loss(z, _lib(F).tensor(y), *w, ignore_index=ignore_index, reduction=reduction)
+    c = shape[dim]
+    _check(fn, [shape] + [(c,)] * weighted, positive=[1], constants=[1])
+
+
+@pytest.mark.parametrize('beta', [0.0, 0.5, 1.0, 2.5])
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
+def test_smooth_l1_loss(beta, reduction):
+    """Both zones (|d| < β: d²/2β, else |d| − β/2) occur with these inputs; β = 0 is L1."""
+    def fn(F, x, y):
+        return F.smooth_l1_loss(x * x, y, reduction=reduction, beta=beta)
+    _check(fn, [(3, 4), (3, 4)])
+
+
+# ----------------------------------------------------------------------------- reflect / replicate pad
+
+PADS = [  # input shape, pad (from the last axis)
+    ((2, 5), (2, 1)), ((1, 2, 5), (0, 3)), ((1, 2, 4, 5), (1, 2, 2, 0)), ((1, 1, 3, 4, 3), (1, 0, 2, 1, 1, 1))]
+
+
+@pytest.mark.parametrize('mode', ['reflect', 'replicate'])
+@pytest.mark.parametrize('shape,pad', PADS)
+def test_pad(mode, shape, pad):
+    def fn(F, x):  # squared: the second derivative is 2·PadGrad(v), not 0
+        return F.pad(x * x, pad, mode=mode)
+    _check(fn, [shape])
+
+
+@pytest.mark.parametrize('mode', ['reflect', 'replicate'])
+def test_pad_then_conv_and_a_third_derivative(mode):
+    """pix2pix's ResNet blocks pad by reflection before a convolution; the grad of the grad is a
+    pad again (PadGrad's backward), so a third derivative exists too."""
+    def fn(F, x, w):
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode=mode), w)
+    _check(fn, [(1, 2, 4, 5), (2, 2, 3, 3)])
+    x = t64(np.random.default_rng(7).standard_normal((1, 1, 3, 4)))
+    count, = mg.autograd.grad(mF.pad(x, (2, 1, 1, 2), mode=mode).sum(), x)   # copies of each pixel
+    g, = mg.autograd.grad(mF.pad(x * x * x, (2, 1, 1, 2), mode=mode).sum(), x, create_graph=True)
+    h, = mg.autograd.grad(g.sum(), x, create_graph=True)
+    k, = mg.autograd.grad(h.sum(), x)
+    np.testing.assert_allclose(g.numpy(), 3 * x.numpy() ** 2 * count.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.numpy(), 6 * x.numpy() * count.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(k.numpy(), 6 * count.numpy(), rtol=1e-12)
+    assert count.numpy().min() >= 1 and count.numpy().max() > 1
+
+
 # ----------------------------------------------------------------------------- the contract
+
+class _ArrayOnlyTwice(Function):
+    """z = 2a, with a backward that does not declare itself differentiable."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return 2 * a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return 2 * grad
+
 
 def test_an_op_without_a_differentiable_backward_is_a_clear_error():
     x = t64(np.ones((2, 3)))
-    y = mF.smooth_l1_loss(x, t64(np.zeros((2, 3)), requires_grad=False))
-    with pytest.raises(RuntimeError, match="SmoothL1Loss's backward is not written"):
+    y = _ArrayOnlyTwice.apply(x).sum()
+    with pytest.raises(RuntimeError, match="_ArrayOnlyTwice's backward is not written"):
         mg.autograd.grad(y, x, create_graph=True)
+    g, = mg.autograd.grad(_ArrayOnlyTwice.apply(x).sum(), x)   # first order: fine
+    np.testing.assert_array_equal(g.numpy(), 2.0)
 
 
 def test_saved_indices_and_masks_stay_constants_under_create_graph():
@@ -227,3 +406,20 @@ def test_saved_indices_and_masks_stay_constants_under_create_graph():
     assert g.requires_grad and not idx.requires_grad
     h, = mg.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(h.numpy(), 2 * (g.numpy() != 0))   # d/dx Σ 2x·[x is a window's max]
+
+
+def test_every_op_has_a_differentiable_backward():
+    """Every Function in minigrad.ops (plain and fast kernels alike) can be differentiated again:
+    a new op without it fails here, not silently in somebody's gradient penalty."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import minigrad.ops
+    missing = []
+    for info in pkgutil.walk_packages(minigrad.ops.__path__, 'minigrad.ops.'):
+        module = importlib.import_module(info.name)
+        missing += [f'{module.__name__}.{name}' for name, cls in vars(module).items()
+                    if inspect.isclass(cls) and issubclass(cls, Function) and cls.__module__ == module.__name__
+                    and not cls.differentiable_backward]
+    assert not missing

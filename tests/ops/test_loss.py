@@ -311,6 +311,29 @@ def test_hard_cross_entropy_pixel_weight():
         assert mg.gradcheck(fn, [t64(x)])
 
 
+@pytest.mark.parametrize('soft', [False, True])
+@pytest.mark.parametrize('options', [{}, {'weighted': True, 'label_smoothing': 0.1, 'pixel_weight': True}])
+def test_cross_entropy_keeps_no_input_sized_array_of_its_own(soft, options):
+    """The graph of F.cross_entropy(logits, target) holds the logits (and a soft target) by
+    reference and otherwise only per-position arrays: no softmax, no log-softmax (as torch, which
+    keeps one input-sized array here).  A soft target that wants a gradient changes nothing."""
+    from minigrad.instrument import graph_arrays
+    rng = _rng()
+    n, c, h, w = 2, 7, 3, 5                                   # N·H·W = 30 per-position values, C = 7
+    x = t32(rng.standard_normal((n, c, h, w)), True)
+    target = t32(_soft((n, c, h, w), rng), soft) if soft else mg.tensor(rng.integers(0, c, (n, h, w)))
+    weight = t32(rng.random(c) + 0.5, False) if options.get('weighted') else None
+    pw = t32(rng.random((n, h, w)), False) if options.get('pixel_weight') else None
+    loss = L.cross_entropy(x, target, weight, label_smoothing=options.get('label_smoothing', 0.0),
+                           pixel_weight=pw)
+    held = graph_arrays(loss)
+    ours = [a for a in held if a is not x.array and a is not target.array]
+    assert any(a is x.array for a in held) and max(a.size for a in ours) <= n * h * w
+    if not soft:
+        assert mg.graph_bytes(loss) - x.array.nbytes <= 4 * n * h * w * 8
+    loss.backward()
+    assert x.grad.shape == x.shape
+
 # ------------------------------------------------------------------ nll_loss
 @pytest.mark.parametrize('shape', CE_SHAPES)
 @pytest.mark.parametrize('reduction', REDUCTIONS)
