@@ -6,11 +6,13 @@
 #
 # Stages, each under its own time limit (seconds, overridable), each writing its log into OUT_DIR:
 #   env.txt        GPU, CUDA, CuPy, PyTorch, and the optional packages that are missing
-#   suite.txt      MINIGRAD_BACKEND=$BACKEND python -m pytest (the whole suite; junit in suite.xml)
+#   suite.txt      MINIGRAD_BACKEND=$BACKEND python -m pytest (the whole suite)
 #   bench.txt      python -m benchmarks --backend cupy: models and syncs, against PyTorch CUDA (JSON in bench/)
 #   twins.txt      the CUDA twins (minigrad/ops/cuda): pool, optimiser and model tests with them on, then
 #                  python -m benchmarks.cuda_twins (twin/plain per kernel, Adam step and training step)
-#   lessons.txt    python -m lessons --quick on the GPU backend (figures and index.html in lessons/)
+#   lessons.txt    python -m lessons --quick on the GPU backend (every claim is in the log; the figures go
+#                  to $LESSONS_OUT, default /tmp/gpu_check_lessons, outside OUT_DIR)
+# OUT_DIR ends with 8 files (6 logs, 2 JSON in bench/): the device tool brings back at most 8.
 # Stages run in order of what the GPU run must establish first.  A stage that runs out of time is cut
 # and the next one starts: the script never takes more than the sum of the limits
 # (defaults 230 + 150 + 70 + 100 = 550 s, under one 600 s device call).
@@ -65,7 +67,7 @@ LESSON_BACKEND=cupy
 WORKERS=()
 [ "$BACKEND" = cupy ] && python -c 'import xdist' 2>/dev/null && WORKERS=(-n "${SUITE_WORKERS:-8}")
 MINIGRAD_BACKEND=$BACKEND stage suite "$SUITE_S" \
-    python -m pytest -q -p no:cacheprovider "${WORKERS[@]}" --junitxml="$OUT/suite.xml" -o junit_family=xunit2
+    python -m pytest -q -p no:cacheprovider "${WORKERS[@]}"
 if [ "$BACKEND" = cupy ]; then
     stage bench "$BENCH_S" python -m benchmarks --backend cupy --only models,syncs --repeats 3 --out "$OUT/bench"
 else
@@ -82,7 +84,7 @@ twins() {  # the twins' correctness on this device first, then their speed
 export -f twins
 export BACKEND OUT
 stage twins "$TWINS_S" bash -c twins   # timeout runs programs, not shell functions
-MINIGRAD_LESSONS_OUT="$OUT/lessons" MINIGRAD_BACKEND=$BACKEND stage lessons "$LESSONS_S" \
+MINIGRAD_LESSONS_OUT="${LESSONS_OUT:-/tmp/gpu_check_lessons}" MINIGRAD_BACKEND=$BACKEND stage lessons "$LESSONS_S" \
     python -m lessons --quick --backend "$LESSON_BACKEND"
 tail -n 3 "$OUT/suite.txt" "$OUT/bench.txt" "$OUT/twins.txt" "$OUT/lessons.txt"
 cat "$OUT/summary.txt"

@@ -11,8 +11,6 @@ replaces.  On the strict CPU stand-in (``MINIGRAD_BACKEND=cupy-strict``) the sam
 compiled as host C++ and every thread run in turn (:mod:`minigrad.kernel_emulator`), so the
 tests check the kernels against the plain path without a GPU.
 """
-from ...backend import get_array_module
-
 #: Threads per block: a multiple of the warp size, small enough for any GPU.
 THREADS = 256
 #: Blocks at most per launch; the kernels loop (grid-stride) over whatever is left.
@@ -46,6 +44,3 @@ def launch(kernel, count, args):
     (at most MAX_BLOCKS: the kernels' grid-stride loops cover the rest)."""
     blocks = max(1, min((count + THREADS - 1) // THREADS, MAX_BLOCKS))
     kernel((blocks,), (THREADS,), args)
-
-
-__all__ = ['raw_kernel', 'elementwise_kernel', 'launch', 'get_array_module', 'THREADS', 'MAX_BLOCKS']

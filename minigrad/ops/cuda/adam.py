@@ -6,7 +6,8 @@ in the same order and precision, in one pass (CuPy's ``ElementwiseKernel`` write
 the loop: ``operation`` is the body for element i, the output parameters are
 references to that element of p, m, v and, with amsgrad, v_max).
 """
-from . import elementwise_kernel, get_array_module
+from ...backend import get_array_module
+from . import elementwise_kernel
 
 #: One element's step; each line is a line of the plain adam_update.  The coefficients come
 #: in as T (the arrays' type), already combined as the plain code combines them on the host.

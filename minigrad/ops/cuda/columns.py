@@ -10,7 +10,8 @@ terms in the plain kernel's order (i, then j), so the sums are the same bit for 
 import numpy
 
 from ..im2col import im2col, pad2d
-from . import get_array_module, launch, raw_kernel
+from ...backend import get_array_module
+from . import launch, raw_kernel
 
 COL2IM = r'''
 extern "C" __global__ void col2im(

@@ -11,7 +11,8 @@ plain ones.
 import numpy
 
 from ..pool import maxpool_backward, maxpool_indices
-from . import get_array_module, launch, raw_kernel
+from ...backend import get_array_module
+from . import launch, raw_kernel
 
 MAXPOOL_FORWARD = r'''
 extern "C" __global__ void maxpool2d_forward(
