@@ -27,6 +27,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 
@@ -85,6 +86,31 @@ def available():
     return compiler() is not None
 
 
+_private_folder = []   # this process's own cache, when the shared one cannot be trusted
+
+
+def _cache_folder():
+    """Where compiled kernels are cached: ``$TMPDIR/minigrad-kernels-<uid>`` when it is a real folder
+    owned by this user that no one else can write to; otherwise a fresh private folder for this process.
+
+    A library found there is loaded and run, so a folder another user could create first (the
+    temporary directory is shared) or write into would let them run code as this user."""
+    folder = os.path.join(tempfile.gettempdir(), f'minigrad-kernels-{os.getuid()}')
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        folder = None
+    if folder is not None:
+        info = os.lstat(folder)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
+            return folder
+    if not _private_folder:
+        _private_folder.append(tempfile.mkdtemp(prefix='minigrad-kernels-'))
+    return _private_folder[0]
+
+
 def _compile(source, where):
     """The shared library built from ``source`` (cached by its hash, built atomically)."""
     cxx = compiler()
@@ -92,8 +118,7 @@ def _compile(source, where):
         raise NotImplementedError(f"{where}: emulating a CUDA kernel on the CPU needs a C++ compiler "
                                   "(none found: set CXX)")
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
-    folder = os.path.join(tempfile.gettempdir(), f'minigrad-kernels-{os.getuid()}')
-    os.makedirs(folder, exist_ok=True)
+    folder = _cache_folder()
     library = os.path.join(folder, digest + '.so')
     if not os.path.exists(library):
         with tempfile.TemporaryDirectory(dir=folder) as work:

@@ -1,5 +1,7 @@
 """The CPU emulation of CUDA kernels (minigrad/kernel_emulator.py) and the NVRTC compile
 check of the CUDA twins (minigrad/ops/cuda/compile_check.py): both run without a GPU."""
+import os
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,20 @@ def test_elementwise_kernel_checks_types_and_names():
         diff(cp.zeros(3), np.zeros(3))
     with pytest.raises(ValueError, match='reserved by CuPy'):
         cp.ElementwiseKernel('T n', 'T z', 'z = n', 'bad')
+
+
+def test_the_kernel_cache_is_never_a_folder_someone_else_can_write(tmp_path, monkeypatch):
+    """Libraries in the cache are loaded and run: a shared or group/world-writable folder (which
+    another user could have made first in the shared temporary directory) is not used."""
+    monkeypatch.setattr(kernel_emulator.tempfile, 'tempdir', str(tmp_path))
+    monkeypatch.setattr(kernel_emulator, '_private_folder', [])
+    own = kernel_emulator._cache_folder()
+    assert own == str(tmp_path / f'minigrad-kernels-{os.getuid()}')
+    assert os.stat(own).st_mode & 0o777 == 0o700
+    os.chmod(own, 0o777)                                   # opened up to everyone: not trusted
+    other = kernel_emulator._cache_folder()
+    assert other != own and os.stat(other).st_mode & 0o077 == 0
+    assert kernel_emulator._cache_folder() == other       # one private folder per process
 
 
 # ----------------------------------------------------------------------------- NVRTC
