@@ -12,6 +12,7 @@ import pytest
 import minigrad as mg
 from minigrad import backend, nn
 from minigrad.ops import im2col, pool
+from minigrad.ops.geometry import conv_out_size, pool_out_size
 from minigrad.ops.cuda import adam as cuda_adam, columns as cuda_columns, pool as cuda_pool
 from minigrad.ops.kernels import CUDA_TWINS, kernels_for
 from minigrad.optim import adam_update
@@ -42,14 +43,6 @@ def test_the_switch_picks_the_cuda_twins_on_cupy_only(xp):
         backend.use_cuda_kernels(previous)
 
 
-def _out_size(n, k, s, p, d, ceil):
-    size = (n + 2 * p - d * (k - 1) - 1) / s + 1
-    size = math.ceil(size) if ceil else math.floor(size)
-    if ceil and (size - 1) * s >= n + p:   # torch: the last window must start inside x or the left padding
-        size -= 1
-    return size
-
-
 GEOMETRIES = [  # kernel, stride, padding, dilation, ceil_mode
     ((2, 2), (2, 2), (0, 0), (1, 1), False),
     ((3, 3), (2, 2), (1, 1), (1, 1), True),
@@ -69,7 +62,7 @@ def test_maxpool_forward_matches_the_plain_kernel_bit_for_bit(xp, dtype, geometr
     x[1, 1, 2:5, 2:5] = -np.inf                # windows of -inf: the first tap inside x
     x[1, 2] = 1.0                              # ties: the first maximum in scan order
     x[0, 2] = np.round(x[0, 2])                # more ties
-    out_hw = tuple(_out_size(x.shape[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil) for a in (0, 1))
+    out_hw = tuple(pool_out_size(x.shape[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil) for a in (0, 1))
     device = xp.asarray(x)
     y, index = pool.maxpool_forward(device, kernel, stride, padding, dilation, out_hw)
     y2, index2 = cuda_pool.maxpool_forward(device, kernel, stride, padding, dilation, out_hw)
@@ -95,7 +88,7 @@ def test_maxpool_forward_reads_strided_input_and_empty_batches(xp):
 def test_col2im_matches_the_plain_kernel_bit_for_bit(xp, dtype, kernel, stride, dilation):
     """Each pixel adds its taps in the plain kernel's order (i, then j): the same sums exactly."""
     n, c, hp, wp = 2, 3, 11, 10
-    out_hw = tuple((size - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a, size in enumerate((hp, wp)))
+    out_hw = tuple(conv_out_size(size, kernel[a], stride[a], 0, 0, dilation[a]) for a, size in enumerate((hp, wp)))
     rng = np.random.default_rng(11)
     dcols = xp.asarray(rng.standard_normal((c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])).astype(dtype))
     args = ((n, c, hp, wp), kernel, out_hw, stride, dilation)
